@@ -1,0 +1,137 @@
+//! `timestamp`: RFC 3339 instants against now, a fixed instant or a capture.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::{Evaluator, Failure};
+use crate::matcher::Matcher;
+use crate::render::{EXPECTED_MAX_CHARS, describe};
+use crate::report::{Actual, MismatchKind};
+use crate::timestamp::{TimeRef, TimestampSpec, format_rfc3339, parse_rfc3339};
+
+/// A reference resolved to an instant, or the mismatch that explains why it
+/// could not be.
+fn resolve(ev: &Evaluator<'_>, r: &TimeRef) -> Result<OffsetDateTime, (MismatchKind, String)> {
+    match r {
+        TimeRef::Now => Ok(ev.ctx.now),
+        TimeRef::At(t) => Ok(*t),
+        TimeRef::Capture(c) => {
+            let Some(captured) = ev.ctx.captures.lookup(c) else {
+                return Err((
+                    MismatchKind::UnknownCapture,
+                    format!("no earlier step captured {c}"),
+                ));
+            };
+            captured
+                .value
+                .as_str()
+                .and_then(|s| parse_rfc3339(s).ok())
+                .ok_or_else(|| {
+                    (
+                        MismatchKind::InvalidTimestamp,
+                        format!("capture {c} is not an RFC 3339 timestamp"),
+                    )
+                })
+        }
+    }
+}
+
+/// How a resolved reference reads in a reason; a secret capture's instant
+/// is not shown.
+fn describe_ref(ev: &Evaluator<'_>, r: &TimeRef, at: OffsetDateTime) -> String {
+    match r {
+        TimeRef::Now => format!("now ({})", format_rfc3339(at)),
+        TimeRef::At(_) => format_rfc3339(at),
+        TimeRef::Capture(c) if ev.ctx.captures.lookup(c).is_some_and(|x| x.secret) => {
+            format!("capture {c}")
+        }
+        TimeRef::Capture(c) => format!("capture {c} ({})", format_rfc3339(at)),
+    }
+}
+
+fn distance(a: OffsetDateTime, b: OffsetDateTime) -> String {
+    let d = (a - b).unsigned_abs();
+    // Milliseconds are precise enough for a person and keep the text short.
+    let ms = std::time::Duration::from_millis(d.as_millis().min(u128::from(u64::MAX)) as u64);
+    humantime::format_duration(ms).to_string()
+}
+
+pub(super) fn timestamp<'a>(
+    ev: &mut Evaluator<'a>,
+    m: &'a Matcher,
+    spec: &'a TimestampSpec,
+    v: &Value,
+) -> bool {
+    let Value::String(s) = v else {
+        return ev.wrong_type(m, "an RFC 3339 timestamp string", v);
+    };
+    let t = match parse_rfc3339(s) {
+        Ok(t) => t,
+        Err(e) => {
+            return ev.fail(|| {
+                Failure::new(
+                    MismatchKind::InvalidTimestamp,
+                    describe(m, EXPECTED_MAX_CHARS),
+                    Actual::of(v),
+                    format!("not an RFC 3339 timestamp: {e}"),
+                )
+            });
+        }
+    };
+    let mut problems: Vec<(MismatchKind, String)> = Vec::new();
+    if let Some(r) = &spec.before {
+        match resolve(ev, r) {
+            Ok(b) if t >= b => problems.push((
+                MismatchKind::TimestampOutOfRange,
+                format!(
+                    "it is not before {}: {} at or after it",
+                    describe_ref(ev, r, b),
+                    distance(t, b)
+                ),
+            )),
+            Ok(_) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    if let Some(r) = &spec.after {
+        match resolve(ev, r) {
+            Ok(a) if t <= a => problems.push((
+                MismatchKind::TimestampOutOfRange,
+                format!(
+                    "it is not after {}: {} at or before it",
+                    describe_ref(ev, r, a),
+                    distance(t, a)
+                ),
+            )),
+            Ok(_) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    if let Some(w) = &spec.within {
+        match resolve(ev, &w.of) {
+            Ok(o) => {
+                let d = (t - o).unsigned_abs();
+                if d > w.duration {
+                    problems.push((
+                        MismatchKind::TimestampOutOfRange,
+                        format!(
+                            "it is {} from {}, more than {}",
+                            distance(t, o),
+                            describe_ref(ev, &w.of, o),
+                            humantime::format_duration(w.duration)
+                        ),
+                    ));
+                }
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut ok = true;
+    for (kind, reason) in problems {
+        ok = ev.fail(|| Failure::new(kind, describe(m, EXPECTED_MAX_CHARS), Actual::of(v), reason));
+        if !ev.reporting() {
+            break;
+        }
+    }
+    ok
+}
