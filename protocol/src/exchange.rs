@@ -1,0 +1,151 @@
+//! The Lambda event the state machine sends for one attempt, and the answer.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vigil_matchers::{Report, StepId};
+
+use crate::captures::CaptureTable;
+use crate::poll::PollState;
+
+/// One attempt of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderRequest {
+    /// The step, as the opaque JSON string the definition embeds (see
+    /// [`StepSpec::from_wire`](crate::StepSpec::from_wire)).
+    pub step: String,
+    /// The run's parameters (defaults merged with the execution input).
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+    /// Captures of earlier steps.
+    #[serde(default)]
+    pub captures: CaptureTable,
+    /// Absent (or `null`) on a step's first attempt.
+    #[serde(default)]
+    pub poll: Option<PollState>,
+}
+
+/// What the provider decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The step is done and passed.
+    Pass,
+    /// Not yet: call again after `wait_seconds`.
+    Retry,
+    /// The step is done and failed (mismatch at the deadline, or an error
+    /// that retrying cannot fix).
+    Fail,
+}
+
+/// The answer to one attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderResponse {
+    /// What to do next.
+    pub verdict: Verdict,
+    /// For `retry`: whole seconds to wait (Step Functions' Wait takes
+    /// integers); the provider already clamped it to the deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<u64>,
+    /// Captures including this step's (sealed where secret).
+    pub captures: CaptureTable,
+    /// State for the next attempt.
+    pub poll: PollState,
+    /// What happened, compactly.
+    pub report: StepReport,
+}
+
+/// The compact record of an attempt, shown per poll in the console and
+/// collected into the run report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StepReport {
+    /// The step.
+    pub step: StepId,
+    /// Attempts so far (micro-polls inside one invocation included).
+    pub attempt: u32,
+    /// Milliseconds since the first attempt started.
+    pub elapsed_ms: u64,
+    /// How the last attempt ended.
+    pub outcome: StepOutcome,
+    /// Throttling, 5xx and network errors retried so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub transient_errors: u32,
+    /// Set when the report was shortened to keep the response small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// The expectation matched (or there was none and the call succeeded).
+    Matched,
+    /// The selection did not match (yet); every mismatch with its path.
+    Mismatched {
+        /// The mismatches.
+        report: Report,
+        /// Set on the final attempt: the step timed out.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        timed_out: bool,
+    },
+    /// The call (or the step itself) failed.
+    Error {
+        /// What went wrong.
+        error: StepError,
+    },
+}
+
+/// A failed call or an unusable step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StepError {
+    /// The class of error, which decides retry or fail.
+    pub kind: ErrorKind,
+    /// The service's error code (`ResourceNotFoundException`, `FORBIDDEN`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The service's (or vigil's) message.
+    pub message: String,
+    /// HTTP status, when there was a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+/// Error classes. Throttling, server and network errors are transient and
+/// retried within the poll deadline; everything else fails the step at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// 429 or a throttling error code.
+    Throttled,
+    /// 5xx.
+    Server,
+    /// Connection refused, reset, DNS, TLS, timeout.
+    Network,
+    /// 401/403, expired or missing credentials, access denied.
+    Authorization,
+    /// A 4xx the request itself caused (validation, not found, conflict).
+    Client,
+    /// The Lambda function raised an error.
+    FunctionError,
+    /// The step cannot run as written (unknown service, bad template, ...).
+    InvalidStep,
+    /// The provider itself could not work (sealing key, configuration).
+    Provider,
+}
+
+impl ErrorKind {
+    /// Whether another attempt may succeed.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Throttled | ErrorKind::Server | ErrorKind::Network
+        )
+    }
+}

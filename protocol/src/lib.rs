@@ -1,0 +1,24 @@
+//! The contract between vigil's state machine and its assertion provider.
+//!
+//! The compiler (`state-machine`) writes [`StepSpec`]s into the definition
+//! as opaque JSON strings; each Task hands the provider a
+//! [`ProviderRequest`] and routes on the [`ProviderResponse`]'s
+//! [`Verdict`]. Both sides build against this crate, so the format cannot
+//! drift between them.
+
+mod captures;
+mod exchange;
+mod poll;
+mod selector;
+mod step;
+pub mod template;
+
+pub use captures::{CaptureTable, CapturedValue};
+pub use exchange::{
+    ErrorKind, ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, Verdict,
+};
+pub use poll::{PollPolicy, PollState};
+pub use selector::{Selector, SelectorError};
+pub use step::{
+    Call, CaptureSpec, CognitoToken, HttpAuth, HttpBody, HttpCall, StepDecodeError, StepSpec,
+};

@@ -1,0 +1,146 @@
+//! Poll policy (what the suite asks for) and poll state (what travels
+//! between attempts through the state machine).
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// How a polled step repeats: Smithy-waiter backoff between `min_delay` and
+/// `max_delay` (exponential, with jitter), until `timeout` after the first
+/// attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PollPolicy {
+    /// Give up this long after the first attempt (e.g. `"5m"`).
+    #[serde(with = "duration_text")]
+    #[schemars(with = "String")]
+    pub timeout: Duration,
+    /// Shortest wait between attempts.
+    #[serde(with = "duration_text", default = "default_min_delay")]
+    #[schemars(with = "String")]
+    pub min_delay: Duration,
+    /// Longest wait between attempts.
+    #[serde(with = "duration_text", default = "default_max_delay")]
+    #[schemars(with = "String")]
+    pub max_delay: Duration,
+    /// Randomise each wait between `min_delay` and its backoff value, so
+    /// parallel scenarios do not poll in lockstep.
+    #[serde(default = "yes")]
+    pub jitter: bool,
+    /// Poll inside one invocation while the next wait is at most this long,
+    /// instead of going back to the state machine (fewer state transitions
+    /// for fast conditions). `"0s"` turns it off.
+    #[serde(with = "duration_text", default = "default_micro_poll")]
+    #[schemars(with = "String")]
+    pub micro_poll: Duration,
+}
+
+fn default_min_delay() -> Duration {
+    Duration::from_secs(2)
+}
+fn default_max_delay() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_micro_poll() -> Duration {
+    Duration::from_secs(3)
+}
+fn yes() -> bool {
+    true
+}
+
+impl PollPolicy {
+    /// A policy with the defaults (2 s .. 30 s, jitter, 3 s micro-poll).
+    pub fn with_timeout(timeout: Duration) -> Self {
+        PollPolicy {
+            timeout,
+            min_delay: default_min_delay(),
+            max_delay: default_max_delay(),
+            jitter: true,
+            micro_poll: default_micro_poll(),
+        }
+    }
+
+    /// Rejects policies that cannot work.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.min_delay.is_zero() {
+            return Err("min_delay must be greater than 0s".into());
+        }
+        if self.min_delay > self.max_delay {
+            return Err(format!(
+                "min_delay ({}) is longer than max_delay ({})",
+                humantime::format_duration(self.min_delay),
+                humantime::format_duration(self.max_delay)
+            ));
+        }
+        if self.timeout < self.min_delay {
+            return Err(format!(
+                "timeout ({}) is shorter than min_delay ({}): there would be a single attempt; drop `poll` for that",
+                humantime::format_duration(self.timeout),
+                humantime::format_duration(self.min_delay)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where a polled step stands between attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PollState {
+    /// Attempts made so far (1 after the first).
+    pub attempt: u32,
+    /// When the first attempt started.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub first_attempt_at: OffsetDateTime,
+    /// When the step gives up.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub deadline: OffsetDateTime,
+    /// Throttling, 5xx and network errors retried so far.
+    #[serde(default)]
+    pub transient_errors: u32,
+}
+
+pub(crate) mod duration_text {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&humantime::format_duration(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a duration ({e}); write e.g. \"500ms\", \"10s\" or \"5m\""
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_validation() {
+        let p: PollPolicy = serde_json::from_str(r#"{"timeout": "5m"}"#).unwrap();
+        assert_eq!(p, PollPolicy::with_timeout(Duration::from_secs(300)));
+        assert!(p.validate().is_ok());
+        let bad: PollPolicy =
+            serde_json::from_str(r#"{"timeout": "5m", "min_delay": "1m", "max_delay": "10s"}"#)
+                .unwrap();
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .contains("longer than max_delay")
+        );
+        let e = serde_json::from_str::<PollPolicy>(r#"{"timeout": "soon"}"#).unwrap_err();
+        assert!(e.to_string().contains("`soon` is not a duration"), "{e}");
+    }
+}
