@@ -1,0 +1,7 @@
+//! The three kinds of call a step can make.
+
+pub mod aws;
+#[rustfmt::skip]
+pub mod aws_services;
+pub mod http;
+pub mod lambda;

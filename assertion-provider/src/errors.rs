@@ -1,0 +1,165 @@
+//! Deciding retry or fail: throttling, 5xx and network errors are transient;
+//! authorization and validation errors fail fast with the service's code.
+
+use serde_json::Value;
+use vigil_protocol::{ErrorKind, StepError};
+
+/// Error codes AWS services use for throttling (beyond HTTP 429).
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TransactionInProgressException",
+    "LimitExceededException",
+    "BandwidthLimitExceeded",
+    "EC2ThrottledException",
+    "PriorRequestNotComplete",
+];
+
+/// Codes that mean "who you are or what you may do", not "what you asked".
+const AUTHORIZATION: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "NotAuthorizedException",
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "KMSAccessDeniedException",
+];
+
+/// `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` and
+/// `ValidationException:http://internal...` both mean the short name.
+fn short_code(raw: &str) -> String {
+    let after_hash = raw.rsplit('#').next().unwrap_or(raw);
+    after_hash
+        .split(':')
+        .next()
+        .unwrap_or(after_hash)
+        .trim()
+        .to_owned()
+}
+
+/// Classifies an AWS error response.
+pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> StepError {
+    let code = error_type
+        .map(short_code)
+        .or_else(|| {
+            ["__type", "code", "Code"]
+                .iter()
+                .find_map(|k| body.get(*k).and_then(Value::as_str))
+                .map(short_code)
+        })
+        .filter(|c| !c.is_empty());
+    let message = ["message", "Message", "errorMessage"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(str::to_owned)
+        .unwrap_or_else(|| match body {
+            Value::String(s) if !s.is_empty() => s.chars().take(500).collect(),
+            _ => format!("HTTP {status} without a message"),
+        });
+    let kind = match code.as_deref() {
+        Some(c) if THROTTLING.contains(&c) => ErrorKind::Throttled,
+        _ if status == 429 => ErrorKind::Throttled,
+        _ if status >= 500 => ErrorKind::Server,
+        Some(c) if AUTHORIZATION.contains(&c) => ErrorKind::Authorization,
+        _ if status == 401 || status == 403 => ErrorKind::Authorization,
+        _ => ErrorKind::Client,
+    };
+    StepError {
+        kind,
+        code,
+        message,
+        status: Some(status),
+    }
+}
+
+/// A request that got no (complete) answer.
+pub fn network_error(what: &str, e: &reqwest::Error) -> StepError {
+    let detail = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "failed".to_owned()
+    };
+    // The source chain says why (refused, reset, DNS, TLS).
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    StepError {
+        kind: ErrorKind::Network,
+        code: None,
+        message: if cause.is_empty() {
+            format!("{what}: request {detail}")
+        } else {
+            format!("{what}: request {detail}: {cause}")
+        },
+        status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codes_and_statuses_decide_the_class() {
+        let e = classify_aws(
+            400,
+            None,
+            &json!({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "message": "slow down"}),
+        );
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (
+                ErrorKind::Throttled,
+                Some("ProvisionedThroughputExceededException")
+            )
+        );
+        assert_eq!(
+            classify_aws(429, None, &json!({})).kind,
+            ErrorKind::Throttled
+        );
+        assert_eq!(classify_aws(503, None, &json!({})).kind, ErrorKind::Server);
+        let e = classify_aws(
+            400,
+            Some("AccessDeniedException:http://internal.amazon.com/"),
+            &json!({"Message": "no"}),
+        );
+        assert_eq!(
+            (e.kind, e.code.as_deref(), e.message.as_str()),
+            (
+                ErrorKind::Authorization,
+                Some("AccessDeniedException"),
+                "no"
+            )
+        );
+        let e = classify_aws(
+            400,
+            None,
+            &json!({"__type": "ResourceNotFoundException", "message": "Requested resource not found"}),
+        );
+        assert_eq!(e.kind, ErrorKind::Client);
+        assert!(!e.kind.is_transient());
+        assert_eq!(classify_aws(500, None, &json!("oops")).message, "oops");
+    }
+}

@@ -1,0 +1,453 @@
+//! One invocation: decode the step, run attempts (micro-polling while the
+//! next wait is short), decide pass, retry or fail, and answer compactly.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use time::OffsetDateTime;
+use vigil_matchers::{
+    Actual, CaptureLookup, CaptureName, CaptureRef, Captured, EvalContext, Mismatch, MismatchKind,
+    Report, ValuePath,
+};
+use vigil_protocol::template::{self, Piece, TemplateValues};
+use vigil_protocol::{
+    Call, CaptureTable, CapturedValue, ErrorKind, HttpAuth, PollPolicy, PollState, ProviderRequest,
+    ProviderResponse, StepError, StepOutcome, StepReport, StepSpec, Verdict,
+};
+
+use crate::backoff::{NextAttempt, next_attempt};
+use crate::calls::aws::AwsClient;
+use crate::calls::http;
+use crate::calls::lambda::LambdaInvoker;
+use crate::clock::Clock;
+use crate::cognito::CognitoTokens;
+use crate::redact::redact_report;
+use crate::sealing::Sealer;
+use crate::size::fit_response;
+
+/// A response never exceeds this (Step Functions allows 256 KiB per state;
+/// the rest is headroom for the state machine's own fields).
+pub const MAX_RESPONSE_BYTES: usize = 200 * 1024;
+
+/// Stop micro-polling this long before the Lambda's own deadline.
+pub const INVOCATION_MARGIN: Duration = Duration::from_secs(5);
+
+/// How a step without `poll` treats transient errors: a short retry budget,
+/// so one throttled call does not fail a run (a mismatch still fails at once).
+pub fn transient_retry_policy() -> PollPolicy {
+    PollPolicy {
+        timeout: Duration::from_secs(30),
+        min_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(8),
+        jitter: true,
+        micro_poll: Duration::from_secs(10),
+    }
+}
+
+/// Everything an invocation needs, built once per container.
+pub struct Provider {
+    aws: AwsClient,
+    lambda: LambdaInvoker,
+    http: reqwest::Client,
+    sealer: Sealer,
+    cognito: CognitoTokens,
+    clock: Arc<dyn Clock>,
+    rng: Mutex<StdRng>,
+}
+
+enum AttemptResult {
+    Matched(BTreeMap<CaptureName, CapturedValue>),
+    Mismatched(Report),
+    Failed(StepError),
+}
+
+/// Template and capture values for one attempt: parameters, plain captures
+/// and unsealed secrets (which only ever live in this struct).
+struct RunValues<'a> {
+    params: &'a BTreeMap<String, Value>,
+    plain: BTreeMap<CaptureRef, (Value, bool)>,
+}
+
+impl TemplateValues for RunValues<'_> {
+    fn param(&self, name: &str) -> Option<Value> {
+        self.params.get(name).cloned()
+    }
+    fn capture(&self, c: &CaptureRef) -> Option<Value> {
+        self.plain.get(c).map(|(v, _)| v.clone())
+    }
+}
+
+impl CaptureLookup for RunValues<'_> {
+    fn lookup(&self, c: &CaptureRef) -> Option<Captured<'_>> {
+        self.plain.get(c).map(|(value, secret)| Captured {
+            value,
+            secret: *secret,
+        })
+    }
+}
+
+fn invalid(message: String) -> StepError {
+    StepError {
+        kind: ErrorKind::InvalidStep,
+        code: None,
+        message,
+        status: None,
+    }
+}
+
+impl Provider {
+    /// Assembles a provider from its parts (tests pass a fake clock and seed).
+    pub fn new(
+        aws: AwsClient,
+        lambda: LambdaInvoker,
+        http: reqwest::Client,
+        sealer: Sealer,
+        clock: Arc<dyn Clock>,
+        seed: Option<u64>,
+    ) -> Self {
+        let rng = match seed {
+            Some(s) => StdRng::seed_from_u64(s),
+            None => StdRng::from_os_rng(),
+        };
+        Provider {
+            aws,
+            lambda,
+            http,
+            sealer,
+            cognito: CognitoTokens::default(),
+            clock,
+            rng: Mutex::new(rng),
+        }
+    }
+
+    /// The Cognito token cache (exposed for tests and logs).
+    pub fn cognito(&self) -> &CognitoTokens {
+        &self.cognito
+    }
+
+    /// Handles one Lambda event. `time_left` is what the Lambda runtime
+    /// grants this invocation (unbounded when `None`).
+    pub async fn handle(
+        &self,
+        req: ProviderRequest,
+        time_left: Option<Duration>,
+    ) -> ProviderResponse {
+        let started = self.clock.now();
+        let step = match StepSpec::from_wire(&req.step) {
+            Ok(s) => s,
+            Err(e) => return self.undecodable(&req, started, e.to_string()),
+        };
+        let policy = step.poll.clone();
+        let mut state = req.poll.clone().unwrap_or(PollState {
+            attempt: 0,
+            first_attempt_at: started,
+            deadline: started + policy.as_ref().map_or(Duration::ZERO, |p| p.timeout),
+            transient_errors: 0,
+        });
+        let mut captures = req.captures.clone();
+        let budget = time_left.map(|t| t.saturating_sub(INVOCATION_MARGIN));
+        loop {
+            state.attempt += 1;
+            let result = self.attempt(&step, &req.params, &captures).await;
+            let now = self.clock.now();
+            let (verdict, outcome, wait) = match result {
+                AttemptResult::Matched(new) => {
+                    captures.set_step(step.id.clone(), new);
+                    (Verdict::Pass, StepOutcome::Matched, None)
+                }
+                AttemptResult::Failed(e) if !e.kind.is_transient() => {
+                    (Verdict::Fail, StepOutcome::Error { error: e }, None)
+                }
+                AttemptResult::Mismatched(report) if policy.is_none() => (
+                    Verdict::Fail,
+                    StepOutcome::Mismatched {
+                        report,
+                        timed_out: false,
+                    },
+                    None,
+                ),
+                other => {
+                    let transient = matches!(other, AttemptResult::Failed(_));
+                    if transient {
+                        state.transient_errors += 1;
+                    }
+                    let effective = policy.clone().unwrap_or_else(transient_retry_policy);
+                    if policy.is_none() && state.attempt == 1 {
+                        // First transient error of an unpolled step: its
+                        // retry budget starts now.
+                        state.deadline = state.first_attempt_at + effective.timeout;
+                    }
+                    let remaining = duration_until(now, state.deadline);
+                    let next = {
+                        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+                        next_attempt(&effective, state.attempt, remaining, &mut |lo, hi| {
+                            rng.random_range(lo..=hi)
+                        })
+                    };
+                    let outcome = match other {
+                        AttemptResult::Mismatched(report) => StepOutcome::Mismatched {
+                            report,
+                            timed_out: next == NextAttempt::GiveUp,
+                        },
+                        AttemptResult::Failed(error) => StepOutcome::Error { error },
+                        AttemptResult::Matched(_) => StepOutcome::Matched,
+                    };
+                    match next {
+                        NextAttempt::GiveUp => (Verdict::Fail, outcome, None),
+                        NextAttempt::After { delay, last } => {
+                            let used = duration_until(started, now);
+                            let in_window = delay + used <= effective.micro_poll;
+                            let in_budget = budget.is_none_or(|b| used + delay <= b);
+                            let sub_second = last && delay < Duration::from_secs(1);
+                            if in_budget && (in_window || sub_second) {
+                                self.clock.sleep(delay).await;
+                                continue;
+                            }
+                            // Wait takes whole seconds: round up, except onto
+                            // the deadline, where rounding down keeps the last
+                            // attempt from starting late.
+                            let secs = if last {
+                                delay.as_secs()
+                            } else {
+                                delay.as_secs() + u64::from(delay.subsec_nanos() > 0)
+                            };
+                            (Verdict::Retry, outcome, Some(secs))
+                        }
+                    }
+                }
+            };
+            let report = StepReport {
+                step: step.id.clone(),
+                attempt: state.attempt,
+                elapsed_ms: duration_until(state.first_attempt_at, now).as_millis() as u64,
+                outcome,
+                transient_errors: state.transient_errors,
+                truncated: None,
+            };
+            let response = ProviderResponse {
+                verdict,
+                wait_seconds: wait,
+                captures,
+                poll: state,
+                report,
+            };
+            return fit_response(response, MAX_RESPONSE_BYTES);
+        }
+    }
+
+    fn undecodable(
+        &self,
+        req: &ProviderRequest,
+        now: OffsetDateTime,
+        message: String,
+    ) -> ProviderResponse {
+        // Recover the id if the text has one, so the report names the step.
+        let id = serde_json::from_str::<Value>(&req.step)
+            .ok()
+            .and_then(|v| {
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+            })
+            .unwrap_or_else(|| "unknown-step".parse().expect("a valid literal id"));
+        ProviderResponse {
+            verdict: Verdict::Fail,
+            wait_seconds: None,
+            captures: req.captures.clone(),
+            poll: req.poll.clone().unwrap_or(PollState {
+                attempt: 1,
+                first_attempt_at: now,
+                deadline: now,
+                transient_errors: 0,
+            }),
+            report: StepReport {
+                step: id,
+                attempt: 1,
+                elapsed_ms: 0,
+                outcome: StepOutcome::Error {
+                    error: invalid(message),
+                },
+                transient_errors: 0,
+                truncated: None,
+            },
+        }
+    }
+
+    /// Unseals the captures a step refers to (templates and matcher).
+    async fn values<'a>(
+        &self,
+        step: &StepSpec,
+        params: &'a BTreeMap<String, Value>,
+        captures: &CaptureTable,
+    ) -> Result<RunValues<'a>, StepError> {
+        let call_value = serde_json::to_value(&step.call).unwrap_or(Value::Null);
+        let mut refs: Vec<CaptureRef> = template::references(&call_value)
+            .map_err(|e| invalid(e.to_string()))?
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Capture(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if let Some(m) = &step.expect {
+            refs.extend(m.capture_refs().into_iter().cloned());
+        }
+        let mut plain = BTreeMap::new();
+        for r in refs {
+            if plain.contains_key(&r) {
+                continue;
+            }
+            match captures.get(&r) {
+                Some(CapturedValue::Value(v)) => {
+                    plain.insert(r, (v.clone(), false));
+                }
+                Some(CapturedValue::Sealed(blob)) => {
+                    let v = self.sealer.unseal(blob, &r.to_string()).await?;
+                    plain.insert(r, (v, true));
+                }
+                None => {}
+            }
+        }
+        Ok(RunValues { params, plain })
+    }
+
+    async fn attempt(
+        &self,
+        step: &StepSpec,
+        params: &BTreeMap<String, Value>,
+        captures: &CaptureTable,
+    ) -> AttemptResult {
+        let values = match self.values(step, params, captures).await {
+            Ok(v) => v,
+            Err(e) => return AttemptResult::Failed(e),
+        };
+        let result = match self.call(&step.call, &values).await {
+            Ok(v) => v,
+            Err(e) => return AttemptResult::Failed(e),
+        };
+        let mut secrets: Vec<Value> = values
+            .plain
+            .values()
+            .filter(|(_, secret)| *secret)
+            .map(|(v, _)| v.clone())
+            .collect();
+        secrets.extend(
+            step.capture
+                .iter()
+                .filter(|(_, spec)| spec.secret)
+                .filter_map(|(_, spec)| spec.path.select(&result)),
+        );
+        let selected = match &step.select {
+            Some(sel) => sel.select(&result),
+            None => Some(result.clone()),
+        };
+        if let Some(expect) = &step.expect {
+            let ctx = EvalContext::new(self.clock.now()).with_captures(&values);
+            let report = expect.evaluate_selection(selected.as_ref(), &ctx);
+            if !report.is_match() {
+                return AttemptResult::Mismatched(redact_report(report, &secrets));
+            }
+        }
+        let mut new = BTreeMap::new();
+        let mut missing = Vec::new();
+        for (name, spec) in &step.capture {
+            let Some(value) = spec.path.select(&result) else {
+                missing.push(Mismatch {
+                    path: ValuePath::root(),
+                    kind: MismatchKind::Missing,
+                    expected: format!("a value at {} to capture as {}.{name}", spec.path, step.id),
+                    actual: Actual::Missing,
+                    reason: format!("the capture path {} selected nothing", spec.path),
+                    details: vec![],
+                });
+                continue;
+            };
+            let stored = if spec.secret {
+                let aad = CaptureRef::new(step.id.clone(), name.clone()).to_string();
+                match self.sealer.seal(&value, &aad).await {
+                    Ok(blob) => CapturedValue::Sealed(blob),
+                    Err(e) => return AttemptResult::Failed(e),
+                }
+            } else {
+                CapturedValue::Value(value)
+            };
+            new.insert(name.clone(), stored);
+        }
+        if !missing.is_empty() {
+            return AttemptResult::Mismatched(Report::new(missing));
+        }
+        AttemptResult::Matched(new)
+    }
+
+    async fn call(&self, call: &Call, values: &RunValues<'_>) -> Result<Value, StepError> {
+        // Templates are resolved on the call's JSON form, so every string of
+        // every call kind is covered the same way.
+        let raw = serde_json::to_value(call).unwrap_or(Value::Null);
+        let rendered = template::render(&raw, values).map_err(|e| invalid(e.to_string()))?;
+        let call: Call = serde_json::from_value(rendered).map_err(|e| {
+            invalid(format!(
+                "after filling in templates the call is not valid: {e}"
+            ))
+        })?;
+        match call {
+            Call::Aws {
+                service,
+                operation,
+                params,
+            } => self.aws.call(&service, &operation, &params).await,
+            Call::Lambda { function, payload } => self.lambda.invoke(&function, &payload).await,
+            Call::Http(h) => {
+                let mut req = http::build(&self.http, &h)?;
+                match &h.auth {
+                    None => {}
+                    Some(HttpAuth::Bearer { token }) => {
+                        let value = http::header_value(&format!("Bearer {token}"))?;
+                        req.headers_mut()
+                            .insert(reqwest::header::AUTHORIZATION, value);
+                    }
+                    Some(HttpAuth::Cognito {
+                        client_id,
+                        username,
+                        password_secret,
+                        token,
+                        header,
+                        prefix,
+                    }) => {
+                        let t = self
+                            .cognito
+                            .token(
+                                &self.aws,
+                                self.clock.now(),
+                                client_id,
+                                username,
+                                password_secret,
+                                *token,
+                            )
+                            .await?;
+                        let name = reqwest::header::HeaderName::from_bytes(header.as_bytes())
+                            .map_err(|_| invalid(format!("`{header}` is not a header name")))?;
+                        req.headers_mut()
+                            .insert(name, http::header_value(&format!("{prefix}{t}"))?);
+                    }
+                    Some(HttpAuth::Sigv4 { service }) => {
+                        self.aws.signer().sign(&mut req, service).await?;
+                    }
+                }
+                http::send(&self.http, req).await
+            }
+        }
+    }
+}
+
+fn duration_until(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
+    let d = to - from;
+    if d.is_negative() {
+        Duration::ZERO
+    } else {
+        d.unsigned_abs()
+    }
+}
