@@ -1,0 +1,410 @@
+//! Captures, templates, sealing, error classification and poll decisions,
+//! end to end through `Provider::handle`, against moto and a scripted
+//! loopback server. Time is a fake clock: nothing here sleeps for real
+//! except the slow-server case.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use assertion_provider::clock::{Clock, FakeClock, SystemClock};
+use assertion_provider::sealing::KeySource;
+use serde_json::{Value, json};
+use support::*;
+use vigil_protocol::{
+    CaptureTable, CapturedValue, ErrorKind, ProviderResponse, StepOutcome, Verdict,
+};
+
+fn t0() -> time::OffsetDateTime {
+    vigil_matchers::parse_rfc3339("2026-11-23T10:00:00Z").unwrap()
+}
+
+fn key_file() -> (std::path::PathBuf, KeySource) {
+    let path = std::env::temp_dir().join(format!("vigil-seal-{}.key", std::process::id()));
+    std::fs::write(
+        &path,
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    )
+    .unwrap();
+    let key = KeySource::from_file(path.to_str().unwrap()).unwrap();
+    (path, key)
+}
+
+fn report_text(r: &ProviderResponse) -> String {
+    serde_json::to_string_pretty(&r.report).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captures_flow_into_later_steps_and_secrets_stay_sealed() {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let (key_path, key) = key_file();
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(SystemClock),
+        key,
+        Duration::from_secs(10),
+    );
+    aws(
+        &c,
+        "dynamodb",
+        "CreateTable",
+        json!({
+            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
+        }),
+    )
+    .await;
+    aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {
+        "task_id": {"S": "t-42"}, "owner": {"S": "sub-123"}, "api_key": {"S": "sk-live-SECRET-9f8e"}, "turns": {"N": "3"}
+    }})).await;
+
+    // Step 1 captures a plain value and a secret one.
+    let mut req = request(
+        json!({
+            "id": "read",
+            "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem",
+                     "params": {"TableName": "${table}", "Key": {"task_id": {"S": "t-42"}}}},
+            "capture": {"owner": {"path": "$.Item.owner.S"}, "api_key": {"path": "$.Item.api_key.S", "secret": true}}
+        }),
+        CaptureTable::default(),
+        None,
+    );
+    req.params.insert("table".into(), json!("Tasks"));
+    let r1 = p.handle(req.clone(), None).await;
+    assert_eq!(r1.verdict, Verdict::Pass, "{}", report_text(&r1));
+    let wire = serde_json::to_string(&r1).unwrap();
+    assert!(
+        !wire.contains("SECRET"),
+        "the secret leaked into the response: {wire}"
+    );
+    let read = "read".parse().unwrap();
+    let caps = &r1.captures.0[&read];
+    assert_eq!(
+        caps[&"owner".parse().unwrap()],
+        CapturedValue::Value(json!("sub-123"))
+    );
+    let CapturedValue::Sealed(blob) = &caps[&"api_key".parse().unwrap()] else {
+        panic!("{caps:?}")
+    };
+    assert!(blob.starts_with("v1."));
+
+    // Step 2 uses both: a template with the plain capture, equalsCapture with
+    // the secret one (unsealed only inside the provider).
+    let step2 = json!({
+        "id": "check",
+        "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem",
+                 "params": {"TableName": "Tasks", "Key": {"task_id": {"S": "t-42"}}}},
+        "select": "$.Item",
+        "expect": {"objectLike": {
+            "owner": {"objectLike": {"S": {"equalsCapture": "read.owner"}}},
+            "api_key": {"objectLike": {"S": {"equalsCapture": "read.api_key"}}}
+        }}
+    });
+    let r2 = p
+        .handle(request(step2.clone(), r1.captures.clone(), None), None)
+        .await;
+    assert_eq!(r2.verdict, Verdict::Pass, "{}", report_text(&r2));
+
+    // When it mismatches, the report says where but never shows the secret.
+    aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {
+        "task_id": {"S": "t-42"}, "owner": {"S": "sub-999"}, "api_key": {"S": "sk-live-SECRET-0000"}
+    }})).await;
+    let r3 = p
+        .handle(request(step2, r1.captures.clone(), None), None)
+        .await;
+    assert_eq!(r3.verdict, Verdict::Fail);
+    let text = serde_json::to_string(&r3).unwrap();
+    assert!(!text.contains("SECRET"), "{text}");
+    let StepOutcome::Mismatched { report, .. } = &r3.report.outcome else {
+        panic!("{}", report_text(&r3))
+    };
+    let paths: Vec<String> = report
+        .mismatches()
+        .iter()
+        .map(|m| m.path.to_string())
+        .collect();
+    assert_eq!(paths, ["$['api_key']['S']", "$['owner']['S']"]);
+
+    // A sealed value cannot be moved to another capture name.
+    let mut moved = r1.captures.clone();
+    let v = moved
+        .0
+        .get_mut(&read)
+        .unwrap()
+        .remove(&"api_key".parse().unwrap())
+        .unwrap();
+    moved
+        .0
+        .get_mut(&read)
+        .unwrap()
+        .insert("owner".parse().unwrap(), v);
+    let r4 = p.handle(request(json!({
+        "id": "reuse", "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem",
+                                "params": {"TableName": "Tasks", "Key": {"task_id": {"S": "${read.owner}"}}}}
+    }), moved, None), None).await;
+    let StepOutcome::Error { error } = &r4.report.outcome else {
+        panic!("{}", report_text(&r4))
+    };
+    assert_eq!(error.kind, ErrorKind::Provider);
+    assert!(
+        error.message.contains("sealed for another capture"),
+        "{}",
+        error.message
+    );
+    std::fs::remove_file(key_path).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kms_sealing_round_trips_across_provider_instances() {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let key = aws(
+        &c,
+        "kms",
+        "CreateKey",
+        json!({"Description": "vigil sealing"}),
+    )
+    .await;
+    let key_id = key["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let sealer_a =
+        assertion_provider::sealing::Sealer::new(KeySource::Kms(key_id.clone()), c.clone());
+    let sealer_b = assertion_provider::sealing::Sealer::new(KeySource::Kms(key_id), c.clone());
+    let blob = sealer_a
+        .seal(&json!({"token": "eyJ-secret"}), "login.token")
+        .await
+        .unwrap();
+    assert!(!blob.contains("secret"));
+    // Another container (another sealer) opens it through KMS Decrypt.
+    assert_eq!(
+        sealer_b.unseal(&blob, "login.token").await.unwrap(),
+        json!({"token": "eyJ-secret"})
+    );
+    assert!(sealer_b.unseal(&blob, "login.other").await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_errors_are_retried_and_counted_then_the_call_recovers() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let n = calls.clone();
+    let stub = Stub::start(move |_| match n.fetch_add(1, Ordering::SeqCst) {
+        0 => Reply::json(400, json!({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "message": "slow down"})),
+        1 => Reply::json(500, json!({"__type": "InternalServerError", "message": "oops"})),
+        2 => Reply::json(429, json!({"message": "Too Many Requests"})),
+        _ => Reply::json(200, json!({"Item": {"status": {"S": "COMPLETED"}}})),
+    }).await;
+    let clock = Arc::new(FakeClock::new(t0()));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let step = json!({
+        "id": "get", "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem", "params": {"TableName": "T", "Key": {}}},
+        "select": "$.Item.status.S", "expect": {"exact": "COMPLETED"},
+        "poll": {"timeout": "2m", "min_delay": "1s", "max_delay": "4s", "micro_poll": "30s"}
+    });
+    let r = p
+        .handle(request(step, CaptureTable::default(), None), None)
+        .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", report_text(&r));
+    assert_eq!((r.report.attempt, r.report.transient_errors), (4, 3));
+    // The signed request reached the stub with the awsJson headers.
+    let seen = stub.requests();
+    assert_eq!(
+        seen[0].header("x-amz-target"),
+        Some("DynamoDB_20120810.GetItem")
+    );
+    assert_eq!(
+        seen[0].header("content-type"),
+        Some("application/x-amz-json-1.0")
+    );
+    assert!(
+        seen[0]
+            .header("authorization")
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256 Credential=testing/")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_errors_fail_fast_and_slow_answers_are_network_errors() {
+    let stub = Stub::start(|seen| {
+        if seen.header("x-amz-target") == Some("DynamoDB_20120810.Scan") {
+            Reply::json(200, json!({})).after(Duration::from_secs(3))
+        } else {
+            Reply::json(400, json!({"__type": "AccessDeniedException", "Message": "User is not authorized to perform: dynamodb:GetItem"}))
+        }
+    }).await;
+    let clock = Arc::new(FakeClock::new(t0()));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_millis(500),
+    );
+    let r = p.handle(request(json!({
+        "id": "denied", "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem", "params": {}},
+        "poll": {"timeout": "10m"}
+    }), CaptureTable::default(), None), None).await;
+    assert_eq!((r.verdict, r.report.attempt), (Verdict::Fail, 1));
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!()
+    };
+    assert_eq!(
+        (error.kind, error.code.as_deref()),
+        (ErrorKind::Authorization, Some("AccessDeniedException"))
+    );
+    assert!(error.message.contains("dynamodb:GetItem"));
+
+    // A call that does not answer in time is a transient network error; an
+    // unpolled step gets a short retry budget, then fails with the error.
+    let slow = json!({
+        "id": "slow", "call": {"kind": "aws", "service": "dynamodb", "operation": "Scan", "params": {}}
+    });
+    let mut poll = None;
+    let r = loop {
+        let r = p
+            .handle(request(slow.clone(), CaptureTable::default(), poll), None)
+            .await;
+        if r.verdict != Verdict::Retry {
+            break r;
+        }
+        clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
+        poll = Some(r.poll);
+    };
+    assert_eq!(r.verdict, Verdict::Fail, "{}", report_text(&r));
+    assert_eq!(
+        r.report.elapsed_ms, 30_000,
+        "the implicit 30s budget, exactly"
+    );
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!("{}", report_text(&r))
+    };
+    assert_eq!(error.kind, ErrorKind::Network);
+    assert!(error.message.contains("timed out"), "{}", error.message);
+    assert!(r.report.transient_errors >= 2, "{}", report_text(&r));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_returns_waits_and_enforces_the_deadline_exactly() {
+    let stub =
+        Stub::start(|_| Reply::json(200, json!({"Item": {"status": {"S": "RUNNING"}}}))).await;
+    let clock = Arc::new(FakeClock::new(t0()));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let step = json!({
+        "id": "wait-done", "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem", "params": {}},
+        "select": "$.Item", "expect": {"objectLike": {"status": {"objectLike": {"S": {"exact": "COMPLETED"}}}}},
+        "poll": {"timeout": "100s", "min_delay": "2s", "max_delay": "20s", "jitter": false, "micro_poll": "0s"}
+    });
+    // Drive the loop the way the state machine does: wait, call again.
+    let mut poll = None;
+    let mut waits = Vec::new();
+    let last = loop {
+        let r = p
+            .handle(
+                request(step.clone(), CaptureTable::default(), poll.clone()),
+                None,
+            )
+            .await;
+        match r.verdict {
+            Verdict::Retry => {
+                let w = r.wait_seconds.unwrap();
+                waits.push(w);
+                clock.advance(Duration::from_secs(w));
+                poll = Some(r.poll.clone());
+            }
+            _ => break r,
+        }
+    };
+    assert_eq!(waits, [2, 4, 8, 16, 20, 20, 20, 10]);
+    assert_eq!(last.verdict, Verdict::Fail);
+    assert_eq!(last.report.attempt, 9);
+    assert_eq!(
+        last.report.elapsed_ms, 100_000,
+        "the last attempt is exactly at the deadline"
+    );
+    let StepOutcome::Mismatched { report, timed_out } = &last.report.outcome else {
+        panic!()
+    };
+    assert!(timed_out);
+    assert_eq!(report.mismatches()[0].path.to_string(), "$['status']['S']");
+    assert_eq!(stub.requests().len(), 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn micro_polling_stays_inside_one_invocation_while_waits_are_short() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let n = calls.clone();
+    let stub = Stub::start(move |_| {
+        let status = if n.fetch_add(1, Ordering::SeqCst) < 3 {
+            "RUNNING"
+        } else {
+            "COMPLETED"
+        };
+        Reply::json(200, json!({"status": status}))
+    })
+    .await;
+    let clock = Arc::new(FakeClock::new(t0()));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let step = json!({
+        "id": "fast", "call": {"kind": "aws", "service": "dynamodb", "operation": "DescribeTable", "params": {}},
+        "select": "$.status", "expect": {"exact": "COMPLETED"},
+        "poll": {"timeout": "5m", "min_delay": "1s", "max_delay": "2s", "jitter": false, "micro_poll": "10s"}
+    });
+    let r = p
+        .handle(
+            request(step, CaptureTable::default(), None),
+            Some(Duration::from_secs(60)),
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", report_text(&r));
+    assert_eq!(r.report.attempt, 4, "four attempts, one invocation");
+    assert_eq!(r.report.elapsed_ms, 5_000, "waits of 1 + 2 + 2 seconds");
+    assert_eq!(clock.now() - t0(), time::Duration::seconds(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_mismatch_lists_are_cut_to_fit_the_payload_limit() {
+    let items: Vec<Value> = (0..5000)
+        .map(|i| json!({"id": i, "status": format!("RUNNING-{}", "x".repeat(200))}))
+        .collect();
+    let stub = Stub::start(move |_| Reply::json(200, json!({"Items": items.clone()}))).await;
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        Arc::new(SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    let r = p.handle(request(json!({
+        "id": "all-done", "call": {"kind": "aws", "service": "dynamodb", "operation": "Scan", "params": {}},
+        "select": "$.Items", "expect": {"every": {"objectLike": {"status": {"exact": "COMPLETED"}}}}
+    }), CaptureTable::default(), None), None).await;
+    let size = serde_json::to_vec(&r).unwrap().len();
+    assert!(
+        size <= assertion_provider::provider::MAX_RESPONSE_BYTES,
+        "{size}"
+    );
+    let note = r.report.truncated.clone().expect("a truncation note");
+    assert!(note.contains("of 5000 mismatches"), "{note}");
+}

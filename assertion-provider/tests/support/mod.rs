@@ -1,0 +1,311 @@
+//! Real parts for the provider's integration tests, started and stopped by
+//! the tests themselves, on 127.0.0.1 only: a moto server, a tiny scripted
+//! HTTP server, and helpers to build providers and requests.
+#![allow(dead_code)]
+
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use assertion_provider::Provider;
+use assertion_provider::calls::aws::AwsClient;
+use assertion_provider::calls::lambda::LambdaInvoker;
+use assertion_provider::clock::Clock;
+use assertion_provider::sealing::{KeySource, Sealer};
+use assertion_provider::signing::Signer;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vigil_protocol::{CaptureTable, PollState, ProviderRequest};
+
+/// The Python venv that `scripts/test` installs (moto, cargo-lambda).
+pub fn venv() -> PathBuf {
+    let dir = std::env::var_os("VIGIL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/vigil/venv")
+        });
+    assert!(
+        dir.join("bin/python").exists(),
+        "no Python venv with moto at {} — run ./scripts/test, which installs it (or set VIGIL_VENV)",
+        dir.display()
+    );
+    dir
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A moto server on a loopback port; stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub async fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(venv().join("bin/python"))
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto starts");
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = client.get(format!("{}/moto-api/", moto.url)).send().await
+                && r.status().is_success()
+            {
+                return moto;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto did not come up on {}",
+                moto.url
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Credentials moto accepts.
+pub fn test_credentials() -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(Credentials::new(
+        "testing",
+        "testing",
+        None,
+        None,
+        "vigil-tests",
+    ))
+}
+
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder().timeout(timeout).build().unwrap()
+}
+
+pub fn aws_client(endpoint: &str) -> AwsClient {
+    AwsClient::new(
+        http_client(Duration::from_secs(10)),
+        Signer::new(Some(test_credentials()), "us-east-1".into()),
+    )
+    .with_endpoint(endpoint)
+}
+
+/// A provider whose AWS calls go to `aws_endpoint`, Lambda invocations to
+/// `lambda_endpoint`.
+pub fn provider(
+    aws_endpoint: &str,
+    lambda_endpoint: &str,
+    clock: Arc<dyn Clock>,
+    key: KeySource,
+    call_timeout: Duration,
+) -> Provider {
+    let http = http_client(call_timeout);
+    let aws = AwsClient::new(
+        http.clone(),
+        Signer::new(Some(test_credentials()), "us-east-1".into()),
+    )
+    .with_endpoint(aws_endpoint);
+    let sdk = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(test_credentials())
+        .endpoint_url(lambda_endpoint)
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let sealer = Sealer::new(key, aws.clone());
+    Provider::new(aws, LambdaInvoker::new(&sdk), http, sealer, clock, Some(7))
+}
+
+/// Calls AWS for test set-up; panics with the service's error.
+pub async fn aws(client: &AwsClient, service: &str, op: &str, params: Value) -> Value {
+    client
+        .call(service, op, &params)
+        .await
+        .unwrap_or_else(|e| panic!("{service} {op} failed in set-up: {e:?}"))
+}
+
+pub fn request(step: Value, captures: CaptureTable, poll: Option<PollState>) -> ProviderRequest {
+    ProviderRequest {
+        step: step.to_string(),
+        params: Default::default(),
+        captures,
+        poll,
+    }
+}
+
+/// What the stub server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A scripted answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn with_header(mut self, k: &str, v: &str) -> Reply {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+    pub fn after(mut self, d: Duration) -> Reply {
+        self.delay = d;
+        self
+    }
+}
+
+type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers with a handler and
+/// records every request; stopped when dropped.
+pub struct Stub {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Stub {
+    pub async fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Stub {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let handler: Handler = Arc::new(handler);
+        let log = seen.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let handler = handler.clone();
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let Some(req) = read_request(&mut sock).await else {
+                        return;
+                    };
+                    let reply = handler(&req);
+                    log.lock().unwrap().push(req);
+                    tokio::time::sleep(reply.delay).await;
+                    let mut out = format!(
+                        "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                        reply.status,
+                        reply.body.len()
+                    );
+                    for (k, v) in &reply.headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    out.push_str("\r\n");
+                    out.push_str(&reply.body);
+                    let _ = sock.write_all(out.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        Stub { url, seen, task }
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < len {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
