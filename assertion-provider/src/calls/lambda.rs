@@ -18,8 +18,13 @@ pub struct LambdaInvoker {
 impl LambdaInvoker {
     /// An invoker from a loaded SDK configuration.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
+        // The provider owns the retry policy (counted, deadline-bound); the
+        // SDK's own retries would hide throttling from the report.
+        let conf = aws_sdk_lambda::config::Builder::from(config)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
         LambdaInvoker {
-            client: aws_sdk_lambda::Client::new(config),
+            client: aws_sdk_lambda::Client::from_conf(conf),
         }
     }
 
