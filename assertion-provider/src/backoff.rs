@@ -157,4 +157,28 @@ mod tests {
             }
         );
     }
+
+    proptest::proptest! {
+        /// For any policy and any jitter draws: attempts end exactly at the
+        /// deadline, no wait exceeds max_delay, and only the final wait may
+        /// be shorter than min_delay.
+        #[test]
+        fn any_policy_ends_exactly_at_its_deadline(
+            min in 1u64..10, extra in 0u64..300, timeout in 1u64..3600, jitter: bool, seed: u64,
+        ) {
+            let p = policy(timeout.max(min), min, min + extra, jitter);
+            let mut state = seed;
+            let mut pick = |lo: u64, hi: u64| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                lo + (state >> 33) % (hi - lo + 1)
+            };
+            let times = schedule(&p, &mut pick);
+            proptest::prop_assert_eq!(times.last().copied(), Some(p.timeout));
+            let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+            proptest::prop_assert!(gaps.iter().all(|g| *g <= p.max_delay && !g.is_zero()));
+            let (last, rest) = gaps.split_last().unwrap_or((&Duration::ZERO, &[]));
+            proptest::prop_assert!(rest.iter().all(|g| *g >= p.min_delay), "{:?}", gaps);
+            proptest::prop_assert!(*last <= p.max_delay);
+        }
+    }
 }

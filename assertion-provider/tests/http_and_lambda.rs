@@ -32,13 +32,16 @@ async fn echo() -> Stub {
             };
         }
         let status = if seen.method == "POST" { 201 } else { 200 };
-        Reply::json(status, json!({
-            "method": seen.method,
-            "path": seen.path,
-            "authorization": seen.header("authorization"),
-            "x_trace": seen.header("x-trace"),
-            "body": serde_json::from_slice::<Value>(&seen.body).ok(),
-        }))
+        Reply::json(
+            status,
+            json!({
+                "method": seen.method,
+                "path": seen.path,
+                "authorization": seen.header("authorization"),
+                "x_trace": seen.header("x-trace"),
+                "body": serde_json::from_slice::<Value>(&seen.body).ok(),
+            }),
+        )
         .with_header("x-request-id", "req-1")
     })
     .await
@@ -48,20 +51,30 @@ async fn echo() -> Stub {
 async fn http_calls_send_and_shape_the_answer() {
     let stub = echo().await;
     let clock = Arc::new(FakeClock::new(t0()));
-    let p = provider(&stub.url, &stub.url, clock, KeySource::Unconfigured, Duration::from_secs(5));
-    let mut req = request(json!({
-        "id": "create",
-        "call": {"kind": "http", "method": "post", "url": "${ApiUrl}/tasks",
-                 "query": {"dry": "no"}, "headers": {"x-trace": "t-${run}"},
-                 "body": {"json": {"task_description": "write docs", "max_turns": "${turns}"}}},
-        "expect": {"objectLike": {
-            "status": {"exact": 201},
-            "headers": {"objectLike": {"x-request-id": {"exact": "req-1"}, "content-type": {"stringContains": "json"}}},
-            "body": {"objectLike": {"method": {"exact": "POST"}, "path": {"exact": "/tasks?dry=no"}, "x_trace": {"exact": "t-7"},
-                                     "body": {"objectEquals": {"task_description": {"exact": "write docs"}, "max_turns": {"exact": 50}}}}}
-        }},
-        "capture": {"path": {"path": "$.body.path"}}
-    }), CaptureTable::default(), None);
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock,
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let mut req = request(
+        json!({
+            "id": "create",
+            "call": {"kind": "http", "method": "post", "url": "${ApiUrl}/tasks",
+                     "query": {"dry": "no"}, "headers": {"x-trace": "t-${run}"},
+                     "body": {"json": {"task_description": "write docs", "max_turns": "${turns}"}}},
+            "expect": {"objectLike": {
+                "status": {"exact": 201},
+                "headers": {"objectLike": {"x-request-id": {"exact": "req-1"}, "content-type": {"stringContains": "json"}}},
+                "body": {"objectLike": {"method": {"exact": "POST"}, "path": {"exact": "/tasks?dry=no"}, "x_trace": {"exact": "t-7"},
+                                         "body": {"objectEquals": {"task_description": {"exact": "write docs"}, "max_turns": {"exact": 50}}}}}
+            }},
+            "capture": {"path": {"path": "$.body.path"}}
+        }),
+        CaptureTable::default(),
+        None,
+    );
     req.params.insert("ApiUrl".into(), json!(stub.url));
     req.params.insert("run".into(), json!(7));
     req.params.insert("turns".into(), json!(50));
@@ -74,10 +87,21 @@ async fn http_calls_send_and_shape_the_answer() {
         "expect": {"objectLike": {"status": {"exact": 200}, "body": {"exact": "plain words"}}}
     }), CaptureTable::default(), None), None).await;
     assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
-    let r = p.handle(request(json!({
-        "id": "bad-url", "call": {"kind": "http", "url": "not a url"}
-    }), CaptureTable::default(), None), None).await;
-    let StepOutcome::Error { error } = &r.report.outcome else { panic!() };
+    let r = p
+        .handle(
+            request(
+                json!({
+                    "id": "bad-url", "call": {"kind": "http", "url": "not a url"}
+                }),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!()
+    };
     assert_eq!(error.kind, ErrorKind::InvalidStep);
 }
 
@@ -86,18 +110,45 @@ async fn cognito_tokens_are_minted_inside_cached_and_renewed_before_expiry() {
     let moto = Moto::start().await;
     let stub = echo().await;
     let c = aws_client(&moto.url);
-    let pool = aws(&c, "cognito-idp", "CreateUserPool", json!({"PoolName": "agents"})).await;
+    let pool = aws(
+        &c,
+        "cognito-idp",
+        "CreateUserPool",
+        json!({"PoolName": "agents"}),
+    )
+    .await;
     let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_owned();
     let client = aws(&c, "cognito-idp", "CreateUserPoolClient", json!({
         "UserPoolId": pool_id, "ClientName": "e2e", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     })).await;
-    let client_id = client["UserPoolClient"]["ClientId"].as_str().unwrap().to_owned();
-    aws(&c, "cognito-idp", "AdminCreateUser", json!({"UserPoolId": pool_id, "Username": "alice", "MessageAction": "SUPPRESS"})).await;
+    let client_id = client["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    aws(
+        &c,
+        "cognito-idp",
+        "AdminCreateUser",
+        json!({"UserPoolId": pool_id, "Username": "alice", "MessageAction": "SUPPRESS"}),
+    )
+    .await;
     aws(&c, "cognito-idp", "AdminSetUserPassword", json!({"UserPoolId": pool_id, "Username": "alice", "Password": "Corr3ct-Horse!", "Permanent": true})).await;
-    aws(&c, "secretsmanager", "CreateSecret", json!({"Name": "e2e/alice", "SecretString": "{\"password\": \"Corr3ct-Horse!\"}"})).await;
+    aws(
+        &c,
+        "secretsmanager",
+        "CreateSecret",
+        json!({"Name": "e2e/alice", "SecretString": "{\"password\": \"Corr3ct-Horse!\"}"}),
+    )
+    .await;
 
     let clock = Arc::new(FakeClock::new(t0()));
-    let p = provider(&moto.url, &moto.url, clock.clone(), KeySource::Unconfigured, Duration::from_secs(10));
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
     let step = json!({
         "id": "whoami",
         "call": {"kind": "http", "url": format!("{}/me", stub.url),
@@ -106,27 +157,51 @@ async fn cognito_tokens_are_minted_inside_cached_and_renewed_before_expiry() {
         "expect": {"stringLikeRegexp": "^eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}
     });
     for _ in 0..2 {
-        let r = p.handle(request(step.clone(), CaptureTable::default(), None), None).await;
+        let r = p
+            .handle(request(step.clone(), CaptureTable::default(), None), None)
+            .await;
         assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
-        assert!(!serde_json::to_string(&r).unwrap().contains("eyJ"), "no token in the response");
+        assert!(
+            !serde_json::to_string(&r).unwrap().contains("eyJ"),
+            "no token in the response"
+        );
     }
-    assert_eq!(p.cognito().minted(), 1, "the second call reuses the cached token");
+    assert_eq!(
+        p.cognito().minted(),
+        1,
+        "the second call reuses the cached token"
+    );
     // 56 minutes later the one-hour token is within the refresh margin.
     clock.advance(Duration::from_secs(56 * 60));
-    let r = p.handle(request(step, CaptureTable::default(), None), None).await;
+    let r = p
+        .handle(request(step, CaptureTable::default(), None), None)
+        .await;
     assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
     assert_eq!(p.cognito().minted(), 2);
 
     // A wrong password is an authorization error, not a retry.
-    aws(&c, "secretsmanager", "CreateSecret", json!({"Name": "e2e/wrong", "SecretString": "nope"})).await;
+    aws(
+        &c,
+        "secretsmanager",
+        "CreateSecret",
+        json!({"Name": "e2e/wrong", "SecretString": "nope"}),
+    )
+    .await;
     let r = p.handle(request(json!({
         "id": "wrong",
         "call": {"kind": "http", "url": format!("{}/me", stub.url),
                  "auth": {"kind": "cognito", "client_id": client_id, "username": "alice", "password_secret": "e2e/wrong"}},
         "poll": {"timeout": "1m"}
     }), CaptureTable::default(), None), None).await;
-    let StepOutcome::Error { error } = &r.report.outcome else { panic!("{}", text(&r)) };
-    assert_eq!((r.verdict, error.kind), (Verdict::Fail, ErrorKind::Authorization), "{}", text(&r));
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!("{}", text(&r))
+    };
+    assert_eq!(
+        (r.verdict, error.kind),
+        (Verdict::Fail, ErrorKind::Authorization),
+        "{}",
+        text(&r)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,10 +219,19 @@ async fn bearer_from_a_secret_capture_and_sigv4() {
     let key = KeySource::from_file(path.to_str().unwrap()).unwrap();
     let clock = Arc::new(FakeClock::new(t0()));
     let p = provider(&stub.url, &stub.url, clock, key, Duration::from_secs(5));
-    let login = p.handle(request(json!({
-        "id": "login", "call": {"kind": "http", "url": format!("{}/login", stub.url)},
-        "capture": {"token": {"path": "$.body.token", "secret": true}}
-    }), CaptureTable::default(), None), None).await;
+    let login = p
+        .handle(
+            request(
+                json!({
+                    "id": "login", "call": {"kind": "http", "url": format!("{}/login", stub.url)},
+                    "capture": {"token": {"path": "$.body.token", "secret": true}}
+                }),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
     assert_eq!(login.verdict, Verdict::Pass, "{}", text(&login));
     assert!(!serde_json::to_string(&login).unwrap().contains("SECRET"));
 
@@ -176,14 +260,32 @@ async fn lambda_invocations_report_payloads_and_function_errors() {
         let payload: Value = serde_json::from_slice(&seen.body).unwrap_or(Value::Null);
         match seen.path.as_str() {
             "/2015-03-31/functions/echo/invocations" => Reply::json(200, json!({"echo": payload})),
-            "/2015-03-31/functions/text/invocations" => Reply { status: 200, headers: vec![], body: "not json".into(), delay: Duration::ZERO },
-            "/2015-03-31/functions/boom/invocations" => Reply::json(200, json!({"errorType": "ValueError", "errorMessage": "bad input: max_turns"}))
-                .with_header("x-amz-function-error", "Unhandled"),
-            _ => Reply::json(404, json!({"Type": "User", "message": "Function not found"})).with_header("x-amzn-errortype", "ResourceNotFoundException"),
+            "/2015-03-31/functions/text/invocations" => Reply {
+                status: 200,
+                headers: vec![],
+                body: "not json".into(),
+                delay: Duration::ZERO,
+            },
+            "/2015-03-31/functions/boom/invocations" => Reply::json(
+                200,
+                json!({"errorType": "ValueError", "errorMessage": "bad input: max_turns"}),
+            )
+            .with_header("x-amz-function-error", "Unhandled"),
+            _ => Reply::json(
+                404,
+                json!({"Type": "User", "message": "Function not found"}),
+            )
+            .with_header("x-amzn-errortype", "ResourceNotFoundException"),
         }
     })
     .await;
-    let p = provider(&stub.url, &stub.url, Arc::new(FakeClock::new(t0())), KeySource::Unconfigured, Duration::from_secs(5));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        Arc::new(FakeClock::new(t0())),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
     let r = p.handle(request(json!({
         "id": "echo", "call": {"kind": "lambda", "function": "echo", "payload": {"task": {"id": 1}}},
         "expect": {"objectEquals": {"echo": {"objectEquals": {"task": {"objectEquals": {"id": {"exact": 1}}}}}}}
@@ -194,12 +296,44 @@ async fn lambda_invocations_report_payloads_and_function_errors() {
     }), CaptureTable::default(), None), None).await;
     assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
 
-    let r = p.handle(request(json!({"id": "boom", "call": {"kind": "lambda", "function": "boom"}}), CaptureTable::default(), None), None).await;
-    let StepOutcome::Error { error } = &r.report.outcome else { panic!("{}", text(&r)) };
-    assert_eq!((error.kind, error.code.as_deref()), (ErrorKind::FunctionError, Some("ValueError")));
+    let r = p
+        .handle(
+            request(
+                json!({"id": "boom", "call": {"kind": "lambda", "function": "boom"}}),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!("{}", text(&r))
+    };
+    assert_eq!(
+        (error.kind, error.code.as_deref()),
+        (ErrorKind::FunctionError, Some("ValueError"))
+    );
     assert_eq!(error.message, "bad input: max_turns");
 
-    let r = p.handle(request(json!({"id": "ghost", "call": {"kind": "lambda", "function": "ghost"}}), CaptureTable::default(), None), None).await;
-    let StepOutcome::Error { error } = &r.report.outcome else { panic!("{}", text(&r)) };
-    assert_eq!((error.kind, error.code.as_deref(), error.status), (ErrorKind::Client, Some("ResourceNotFoundException"), Some(404)));
+    let r = p
+        .handle(
+            request(
+                json!({"id": "ghost", "call": {"kind": "lambda", "function": "ghost"}}),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!("{}", text(&r))
+    };
+    assert_eq!(
+        (error.kind, error.code.as_deref(), error.status),
+        (
+            ErrorKind::Client,
+            Some("ResourceNotFoundException"),
+            Some(404)
+        )
+    );
 }
