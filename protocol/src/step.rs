@@ -73,6 +73,12 @@ pub enum Call {
     Http(HttpCall),
 }
 
+impl From<HttpCall> for Call {
+    fn from(h: HttpCall) -> Call {
+        Call::Http(h)
+    }
+}
+
 fn empty_object() -> Value {
     Value::Object(serde_json::Map::new())
 }

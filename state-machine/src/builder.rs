@@ -1,0 +1,275 @@
+//! The Rust way to write a suite: matchers are Rust values, so a misspelt
+//! matcher does not compile; names and paths are checked when the suite is
+//! built, with the same validation as suite files.
+//!
+//! ```
+//! use serde_json::json;
+//! use vigil_matchers::Matcher;
+//! use vigil_state_machine::builder::{SuiteBuilder, StepBuilder, aws};
+//!
+//! let suite = SuiteBuilder::new("smoke")
+//!     .param_default("TaskTable", json!("Tasks"))
+//!     .scenario("read", [
+//!         StepBuilder::new("get", aws("dynamodb", "GetItem", json!({
+//!             "TableName": "${TaskTable}", "Key": {"task_id": {"S": "t-1"}}
+//!         })))
+//!         .select("$.Item.status.S")
+//!         .expect(Matcher::exact("COMPLETED")),
+//!     ])
+//!     .build()
+//!     .unwrap();
+//! assert_eq!(suite.scenarios.len(), 1);
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+use vigil_matchers::{CaptureName, Matcher, StepId};
+use vigil_protocol::{Call, CaptureSpec, HttpCall, PollPolicy, Selector};
+
+use crate::names::{ParamName, ScenarioName, SuiteName};
+use crate::suite::{Param, Scenario, Step, Suite};
+use crate::validate::{SuiteError, validate};
+
+/// An `aws` call.
+pub fn aws(service: &str, operation: &str, params: Value) -> Call {
+    Call::Aws {
+        service: service.to_owned(),
+        operation: operation.to_owned(),
+        params,
+    }
+}
+
+/// A `lambda` call.
+pub fn lambda(function: &str, payload: Value) -> Call {
+    Call::Lambda {
+        function: function.to_owned(),
+        payload,
+    }
+}
+
+/// An `http` call without body or auth; adjust the fields as needed.
+pub fn http(method: &str, url: &str) -> HttpCall {
+    HttpCall {
+        method: method.to_owned(),
+        url: url.to_owned(),
+        headers: BTreeMap::new(),
+        query: BTreeMap::new(),
+        body: None,
+        auth: None,
+    }
+}
+
+/// Why a built suite is not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError(pub Vec<String>);
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds one step.
+#[derive(Debug, Clone)]
+pub struct StepBuilder {
+    id: String,
+    call: Call,
+    after: Vec<String>,
+    select: Option<String>,
+    expect: Option<Matcher>,
+    capture: Vec<(String, String, bool)>,
+    poll: Option<PollPolicy>,
+}
+
+impl StepBuilder {
+    /// A step with an id and a call.
+    pub fn new(id: &str, call: impl Into<Call>) -> Self {
+        StepBuilder {
+            id: id.to_owned(),
+            call: call.into(),
+            after: Vec::new(),
+            select: None,
+            expect: None,
+            capture: Vec::new(),
+            poll: None,
+        }
+    }
+    /// Waits for a step of another scenario.
+    pub fn after(mut self, step: &str) -> Self {
+        self.after.push(step.to_owned());
+        self
+    }
+    /// Selects part of the result (RFC 9535 JSONPath).
+    pub fn select(mut self, path: &str) -> Self {
+        self.select = Some(path.to_owned());
+        self
+    }
+    /// The expectation.
+    pub fn expect(mut self, m: Matcher) -> Self {
+        self.expect = Some(m);
+        self
+    }
+    /// Captures a value for later steps.
+    pub fn capture(mut self, name: &str, path: &str) -> Self {
+        self.capture.push((name.to_owned(), path.to_owned(), false));
+        self
+    }
+    /// Captures a value sealed: it never appears in plaintext outside the provider.
+    pub fn capture_secret(mut self, name: &str, path: &str) -> Self {
+        self.capture.push((name.to_owned(), path.to_owned(), true));
+        self
+    }
+    /// Polls until matched or timed out.
+    pub fn poll(mut self, policy: PollPolicy) -> Self {
+        self.poll = Some(policy);
+        self
+    }
+
+    fn build(self, errors: &mut Vec<String>) -> Option<Step> {
+        let at = |what: String| format!("step `{}`: {what}", self.id);
+        let id = StepId::new(&self.id)
+            .map_err(|e| errors.push(at(e.to_string())))
+            .ok();
+        let after: Vec<StepId> = self
+            .after
+            .iter()
+            .filter_map(|a| {
+                StepId::new(a)
+                    .map_err(|e| errors.push(at(e.to_string())))
+                    .ok()
+            })
+            .collect();
+        let select = self.select.as_deref().and_then(|s| {
+            Selector::parse(s)
+                .map_err(|e| errors.push(at(e.to_string())))
+                .ok()
+        });
+        if let Some(m) = &self.expect
+            && let Err(e) = m.validate()
+        {
+            errors.push(at(e.to_string()));
+        }
+        let mut capture = BTreeMap::new();
+        for (name, path, secret) in &self.capture {
+            let name = CaptureName::new(name)
+                .map_err(|e| errors.push(at(e.to_string())))
+                .ok();
+            let path = Selector::parse(path)
+                .map_err(|e| errors.push(at(e.to_string())))
+                .ok();
+            if let (Some(name), Some(path)) = (name, path) {
+                capture.insert(
+                    name,
+                    CaptureSpec {
+                        path,
+                        secret: *secret,
+                    },
+                );
+            }
+        }
+        Some(Step {
+            id: id?,
+            after,
+            call: self.call,
+            select,
+            expect: self.expect,
+            capture,
+            poll: self.poll,
+        })
+    }
+}
+
+/// Builds a suite.
+#[derive(Debug, Clone)]
+pub struct SuiteBuilder {
+    name: String,
+    params: Vec<(String, Param)>,
+    scenarios: Vec<(String, Vec<StepBuilder>)>,
+}
+
+impl SuiteBuilder {
+    /// A suite with a name.
+    pub fn new(name: &str) -> Self {
+        SuiteBuilder {
+            name: name.to_owned(),
+            params: Vec::new(),
+            scenarios: Vec::new(),
+        }
+    }
+    /// A parameter.
+    pub fn param(mut self, name: &str, param: Param) -> Self {
+        self.params.push((name.to_owned(), param));
+        self
+    }
+    /// A parameter with only a default.
+    pub fn param_default(self, name: &str, default: Value) -> Self {
+        self.param(
+            name,
+            Param {
+                default: Some(default),
+                ..Param::default()
+            },
+        )
+    }
+    /// A scenario.
+    pub fn scenario(mut self, name: &str, steps: impl IntoIterator<Item = StepBuilder>) -> Self {
+        self.scenarios
+            .push((name.to_owned(), steps.into_iter().collect()));
+        self
+    }
+
+    /// The suite, checked exactly as a suite file is.
+    pub fn build(self) -> Result<Suite, BuildError> {
+        let mut errors = Vec::new();
+        let suite_name = SuiteName::new(&self.name)
+            .map_err(|e| errors.push(e.to_string()))
+            .ok();
+        let mut params = BTreeMap::new();
+        for (name, p) in self.params {
+            if let Ok(n) = ParamName::new(&name).map_err(|e| errors.push(e.to_string())) {
+                params.insert(n, p);
+            }
+        }
+        let mut scenarios = BTreeMap::new();
+        for (name, steps) in self.scenarios {
+            let steps: Vec<Step> = steps
+                .into_iter()
+                .filter_map(|s| s.build(&mut errors))
+                .collect();
+            match ScenarioName::new(&name) {
+                Ok(n) if scenarios.contains_key(&n) => {
+                    errors.push(format!("scenario `{name}` is defined twice"))
+                }
+                Ok(n) => {
+                    scenarios.insert(
+                        n,
+                        Scenario {
+                            description: None,
+                            steps,
+                        },
+                    );
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        let Some(suite_name) = suite_name else {
+            return Err(BuildError(errors));
+        };
+        let suite = Suite {
+            suite: suite_name,
+            description: None,
+            params,
+            scenarios,
+        };
+        errors.extend(validate(&suite).iter().map(SuiteError::to_string));
+        if errors.is_empty() {
+            Ok(suite)
+        } else {
+            Err(BuildError(errors))
+        }
+    }
+}

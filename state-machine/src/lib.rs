@@ -1,0 +1,17 @@
+//! vigil suites: the model, read from YAML/JSON files or built in Rust,
+//! and its validation.
+//!
+//! The compiler to a Step Functions definition joins this crate next
+//! (issue 4, in progress): see the README's status section.
+
+pub mod builder;
+mod load;
+mod names;
+pub mod schema;
+mod suite;
+pub mod validate;
+
+pub use load::{Format, LoadError, load_file, parse};
+pub use names::{BadName, ParamName, ScenarioName, SuiteName};
+pub use suite::{Param, Scenario, Step, Suite};
+pub use validate::{SuiteError, validate};

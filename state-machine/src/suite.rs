@@ -1,0 +1,160 @@
+//! The suite model: parameters and named scenarios of ordered steps.
+//!
+//! The same types are read from YAML or JSON suite files (matchers in the
+//! authoring form) and built in Rust with [`crate::builder`]; both produce
+//! the same [`Suite`] value.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use vigil_matchers::{AuthoredMatcher, CaptureName, Matcher, StepId};
+use vigil_protocol::{Call, CaptureSpec, PollPolicy, Selector, StepSpec};
+
+use crate::names::{ParamName, ScenarioName, SuiteName};
+
+/// A suite: one state machine, its scenarios running as parallel branches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// The suite's name (names the state machine).
+    pub suite: SuiteName,
+    /// What the suite checks, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Run parameters, usable as `${name}` in any string of a call.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<ParamName, Param>,
+    /// Independent scenarios; they run concurrently.
+    pub scenarios: BTreeMap<ScenarioName, Scenario>,
+}
+
+/// Where a parameter's value comes from. The execution input overrides
+/// everything; otherwise `stack_output` (bound at deploy time), then `env`
+/// (read by `vigil local`/`vigil synth`), then `default`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// The value when nothing else provides one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    /// An environment variable to read it from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// An output of the application stack, e.g. `ApiUrl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_output: Option<String>,
+    /// What it is, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+const PARAM_KEYS: [&str; 4] = ["default", "env", "stack_output", "description"];
+
+impl<'de> Deserialize<'de> for Param {
+    /// `{default, env, stack_output, description}`, or a bare literal as
+    /// the default (`Region: eu-west-1`).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match v {
+            Value::Object(map)
+                if !map.is_empty() && map.keys().all(|k| PARAM_KEYS.contains(&k.as_str())) =>
+            {
+                let text = |k: &str| -> Result<Option<String>, D::Error> {
+                    match map.get(k) {
+                        None | Some(Value::Null) => Ok(None),
+                        Some(Value::String(s)) => Ok(Some(s.clone())),
+                        Some(other) => Err(serde::de::Error::custom(format!(
+                            "`{k}` must be a string, got {other}"
+                        ))),
+                    }
+                };
+                Ok(Param {
+                    default: map.get("default").cloned(),
+                    env: text("env")?,
+                    stack_output: text("stack_output")?,
+                    description: text("description")?,
+                })
+            }
+            Value::Object(map) => Err(serde::de::Error::custom(format!(
+                "a parameter is either a literal default or an object with {}; this object has {}. \
+                 For an object as default value, write {{default: {{...}}}}",
+                PARAM_KEYS.join(", "),
+                map.keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+            literal => Ok(Param {
+                default: Some(literal),
+                ..Param::default()
+            }),
+        }
+    }
+}
+
+/// A scenario: steps that run in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// What the scenario checks, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// One step of a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Unique in the suite; captures are referred to as `<id>.<name>`.
+    pub id: StepId,
+    /// Steps of *other* scenarios that must have passed before this one
+    /// starts (a cross-scenario wait; see the compiler for how it runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<StepId>,
+    /// What to call.
+    pub call: Call,
+    /// Which part of the result to match (RFC 9535 JSONPath).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<Selector>,
+    /// What the selection must look like (authoring form).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_authored",
+        deserialize_with = "de_authored"
+    )]
+    #[schemars(with = "Option<AuthoredMatcher>")]
+    pub expect: Option<Matcher>,
+    /// Values to keep for later steps.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture: BTreeMap<CaptureName, CaptureSpec>,
+    /// Repeat until matched or timed out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<PollPolicy>,
+}
+
+fn ser_authored<S: Serializer>(m: &Option<Matcher>, s: S) -> Result<S::Ok, S::Error> {
+    m.clone().map(AuthoredMatcher).serialize(s)
+}
+
+fn de_authored<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Matcher>, D::Error> {
+    Ok(Option::<AuthoredMatcher>::deserialize(d)?.map(|a| a.0))
+}
+
+impl Step {
+    /// What the provider receives for this step.
+    pub fn spec(&self) -> StepSpec {
+        StepSpec {
+            id: self.id.clone(),
+            call: self.call.clone(),
+            select: self.select.clone(),
+            expect: self.expect.clone(),
+            capture: self.capture.clone(),
+            poll: self.poll.clone(),
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Everything about a suite that the type system cannot check, found before
+//! anything is deployed, each with the path to fix: unknown or duplicate
+//! step ids, templates naming parameters or captures that do not exist (or
+//! not yet), cross-scenario waits that form a cycle, poll policies that
+//! cannot work, and suites whose worst case would break Step Functions'
+//! limits (25,000 history events, 256 KiB of state), with the numbers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::time::Duration;
+
+use vigil_matchers::{CaptureRef, StepId};
+use vigil_protocol::template::{self, Piece};
+
+use crate::names::ScenarioName;
+use crate::suite::{Step, Suite};
+
+/// Step Functions keeps at most this many events in one execution's history.
+pub const MAX_HISTORY_EVENTS: u64 = 25_000;
+/// Step Functions' limit on one state's input or output.
+pub const MAX_STATE_BYTES: usize = 256 * 1024;
+/// History events per polled attempt in the compiled loop: the Task
+/// (entered, scheduled, started, succeeded, exited), the Choice (entered,
+/// exited) and the Wait (entered, exited).
+pub const EVENTS_PER_ATTEMPT: u64 = 9;
+/// Events per step besides its attempts (the two Pass states that record it).
+pub const EVENTS_PER_STEP: u64 = 4;
+/// Events of the execution's own frame (start, init, parallel, report, end).
+pub const EVENTS_PER_EXECUTION: u64 = 16;
+/// Events per scenario branch (its start and end states).
+pub const EVENTS_PER_SCENARIO: u64 = 6;
+/// The smallest share of the 256 KiB state a scenario's report may get.
+pub const MIN_REPORT_BYTES: usize = 8 * 1024;
+
+/// A problem in a suite, located by its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteError {
+    /// Where, e.g. `scenarios.completed.steps[1].call`.
+    pub path: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {}: {}", self.path, self.message)
+    }
+}
+
+struct Located<'a> {
+    scenario: &'a ScenarioName,
+    index: usize,
+    step: &'a Step,
+}
+
+impl Located<'_> {
+    fn path(&self, tail: &str) -> String {
+        format!("scenarios.{}.steps[{}]{tail}", self.scenario, self.index)
+    }
+}
+
+/// All problems, in suite order; empty when the suite is valid.
+pub fn validate(suite: &Suite) -> Vec<SuiteError> {
+    let mut errors = Vec::new();
+    let mut err = |path: String, message: String| errors.push(SuiteError { path, message });
+
+    if suite.scenarios.is_empty() {
+        err(
+            "scenarios".into(),
+            "a suite needs at least one scenario".into(),
+        );
+    }
+    let mut steps: Vec<Located<'_>> = Vec::new();
+    for (scenario, sc) in &suite.scenarios {
+        if sc.steps.is_empty() {
+            err(
+                format!("scenarios.{scenario}.steps"),
+                "a scenario needs at least one step".into(),
+            );
+        }
+        for (index, step) in sc.steps.iter().enumerate() {
+            steps.push(Located {
+                scenario,
+                index,
+                step,
+            });
+        }
+    }
+
+    // Unique ids.
+    let mut by_id: BTreeMap<&StepId, usize> = BTreeMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        if let Some(&first) = by_id.get(&s.step.id) {
+            err(
+                s.path(".id"),
+                format!(
+                    "step id `{}` is already used at {}; step ids are unique in a suite",
+                    s.step.id,
+                    steps[first].path("")
+                ),
+            );
+        } else {
+            by_id.insert(&s.step.id, i);
+        }
+    }
+
+    // Happens-before edges: the previous step of the scenario, and `after`.
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, s) in steps.iter().enumerate() {
+        if s.index > 0 {
+            preds[i].push(i - 1);
+        }
+        for (k, dep) in s.step.after.iter().enumerate() {
+            match by_id.get(dep) {
+                None => err(
+                    s.path(&format!(".after[{k}]")),
+                    format!("`{dep}` is not a step of this suite"),
+                ),
+                Some(&j) if steps[j].scenario == s.scenario => err(
+                    s.path(&format!(".after[{k}]")),
+                    format!(
+                        "`{dep}` is in the same scenario; steps of a scenario already run in order, \
+                         `after` is for steps of other scenarios"
+                    ),
+                ),
+                Some(&j) => preds[i].push(j),
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(&preds) {
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|&i| steps[i].step.id.to_string())
+            .collect();
+        err(
+            steps[cycle[0]].path(".after"),
+            format!(
+                "the steps wait for each other in a cycle: {} -> {}",
+                names.join(" -> "),
+                names[0]
+            ),
+        );
+    }
+    let before = ancestors(&preds);
+
+    // Templates and capture references.
+    for (i, s) in steps.iter().enumerate() {
+        let call = serde_json::to_value(&s.step.call).unwrap_or_default();
+        let pieces = match template::references(&call) {
+            Ok(p) => p,
+            Err(e) => {
+                err(s.path(".call"), e.to_string());
+                continue;
+            }
+        };
+        let mut captures: Vec<(CaptureRef, &str)> = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::Param(p) if !suite.params.keys().any(|k| k.as_str() == p) => err(
+                    s.path(".call"),
+                    format!(
+                        "`${{{p}}}` names no parameter; declared: {}",
+                        if suite.params.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            suite
+                                .params
+                                .keys()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                ),
+                Piece::Capture(c) => captures.push((c, ".call")),
+                _ => {}
+            }
+        }
+        if let Some(m) = &s.step.expect {
+            captures.extend(m.capture_refs().into_iter().map(|c| (c.clone(), ".expect")));
+        }
+        for (c, field) in captures {
+            let Some(&j) = by_id.get(&c.step) else {
+                err(
+                    s.path(field),
+                    format!("`{c}`: no step has the id `{}`", c.step),
+                );
+                continue;
+            };
+            if !steps[j].step.capture.contains_key(&c.name) {
+                let made: Vec<&str> = steps[j].step.capture.keys().map(|k| k.as_str()).collect();
+                err(
+                    s.path(field),
+                    format!(
+                        "`{c}`: step `{}` captures no `{}` (it captures: {})",
+                        c.step,
+                        c.name,
+                        if made.is_empty() {
+                            "nothing".to_owned()
+                        } else {
+                            made.join(", ")
+                        }
+                    ),
+                );
+            } else if !before[i].contains(&j) {
+                err(
+                    s.path(field),
+                    format!(
+                        "`{c}` is captured by step `{}`, which does not run before `{}`; move it \
+                         earlier in the scenario or add `after: [{}]`",
+                        c.step, s.step.id, c.step
+                    ),
+                );
+            }
+        }
+        if let Some(p) = &s.step.poll
+            && let Err(e) = p.validate()
+        {
+            err(s.path(".poll"), e);
+        }
+    }
+
+    check_limits(suite, &steps, &mut err);
+    errors
+}
+
+/// Worst cases against Step Functions' limits.
+fn check_limits(suite: &Suite, steps: &[Located<'_>], err: &mut impl FnMut(String, String)) {
+    let mut total = EVENTS_PER_EXECUTION + EVENTS_PER_SCENARIO * suite.scenarios.len() as u64;
+    let mut heaviest: Vec<(u64, String)> = Vec::new();
+    for s in steps {
+        let attempts = worst_attempts(s.step);
+        let events = attempts * EVENTS_PER_ATTEMPT + EVENTS_PER_STEP;
+        total += events;
+        heaviest.push((
+            events,
+            format!(
+                "`{}` {} attempts × {EVENTS_PER_ATTEMPT} = {events}",
+                s.step.id, attempts
+            ),
+        ));
+    }
+    if total > MAX_HISTORY_EVENTS {
+        heaviest.sort_by(|a, b| b.0.cmp(&a.0));
+        let top: Vec<String> = heaviest.into_iter().take(3).map(|(_, t)| t).collect();
+        err(
+            "scenarios".into(),
+            format!(
+                "in the worst case (every poll waiting only min_delay until its timeout) one execution \
+                 would record {total} history events; Step Functions keeps at most {MAX_HISTORY_EVENTS}. \
+                 Heaviest steps: {}. Raise min_delay or shorten timeout on them",
+                top.join("; ")
+            ),
+        );
+    }
+    let params_bytes: usize = suite
+        .params
+        .iter()
+        .map(|(k, p)| k.as_str().len() + p.default.as_ref().map_or(4, |v| v.to_string().len()) + 8)
+        .sum();
+    let branches = suite.scenarios.len().max(1);
+    let share = MAX_STATE_BYTES.saturating_sub(params_bytes + 16 * 1024) / branches;
+    if share < MIN_REPORT_BYTES {
+        err(
+            "scenarios".into(),
+            format!(
+                "{branches} scenarios share one 256 KiB state when their branches join: after \
+                 {params_bytes} bytes of parameters and 16 KiB of bookkeeping each would get {share} \
+                 bytes for its report, less than the {MIN_REPORT_BYTES} needed to show a failure; \
+                 split the suite"
+            ),
+        );
+    }
+}
+
+/// Attempts if every wait is `min_delay`: the most a poll can make.
+pub fn worst_attempts(step: &Step) -> u64 {
+    match &step.poll {
+        None => 1,
+        Some(p) => {
+            let min = p.min_delay.max(Duration::from_millis(1)).as_millis();
+            1 + p.timeout.as_millis().div_ceil(min) as u64
+        }
+    }
+}
+
+fn find_cycle(preds: &[Vec<usize>]) -> Option<Vec<usize>> {
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    fn visit(
+        n: usize,
+        preds: &[Vec<usize>],
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        state[n] = 1;
+        stack.push(n);
+        for &p in &preds[n] {
+            if state[p] == 1 {
+                let at = stack.iter().position(|&x| x == p).unwrap_or(0);
+                let mut cycle = stack[at..].to_vec();
+                cycle.reverse();
+                return Some(cycle);
+            }
+            if state[p] == 0
+                && let Some(c) = visit(p, preds, state, stack)
+            {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        state[n] = 2;
+        None
+    }
+    let mut state = vec![0u8; preds.len()];
+    (0..preds.len()).find_map(|n| {
+        if state[n] == 0 {
+            visit(n, preds, &mut state, &mut Vec::new())
+        } else {
+            None
+        }
+    })
+}
+
+/// For each step, every step that certainly finishes before it starts.
+fn ancestors(preds: &[Vec<usize>]) -> Vec<BTreeSet<usize>> {
+    let mut out: Vec<Option<BTreeSet<usize>>> = vec![None; preds.len()];
+    fn of(
+        n: usize,
+        preds: &[Vec<usize>],
+        out: &mut Vec<Option<BTreeSet<usize>>>,
+        guard: &mut BTreeSet<usize>,
+    ) -> BTreeSet<usize> {
+        if let Some(s) = &out[n] {
+            return s.clone();
+        }
+        if !guard.insert(n) {
+            return BTreeSet::new(); // a cycle, reported separately
+        }
+        let mut set = BTreeSet::new();
+        for &p in &preds[n] {
+            set.insert(p);
+            set.extend(of(p, preds, out, guard));
+        }
+        guard.remove(&n);
+        out[n] = Some(set.clone());
+        set
+    }
+    (0..preds.len())
+        .map(|n| of(n, preds, &mut out, &mut BTreeSet::new()))
+        .collect()
+}

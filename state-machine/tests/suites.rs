@@ -1,0 +1,246 @@
+//! Suite files and the builder produce the same model; every kind of
+//! mistake is reported with the file and line/column, or the path.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+use vigil_matchers::{Matcher, TimeRef, TimestampSpec, authoring};
+use vigil_protocol::PollPolicy;
+use vigil_state_machine::builder::{StepBuilder, SuiteBuilder, aws, http};
+use vigil_state_machine::{Format, Param, load_file, parse, validate};
+
+fn example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/smoke.yaml")
+}
+
+#[test]
+fn yaml_json_and_builder_agree() {
+    let from_yaml = load_file(&example()).unwrap();
+    assert!(
+        validate(&from_yaml).is_empty(),
+        "{:?}",
+        validate(&from_yaml)
+    );
+
+    let as_json = serde_json::to_string_pretty(&from_yaml).unwrap();
+    let from_json = parse(&as_json, Format::Json, Path::new("smoke.json")).unwrap();
+    assert_eq!(from_json, from_yaml);
+
+    let get = aws(
+        "dynamodb",
+        "GetItem",
+        json!({"TableName": "${TaskTable}", "Key": {"task_id": {"S": "t-1"}}}),
+    );
+    let mut poll = PollPolicy::with_timeout(Duration::from_secs(120));
+    poll.max_delay = Duration::from_secs(10);
+    let built = SuiteBuilder::new("smoke")
+        .param(
+            "TaskTable",
+            Param {
+                default: Some(json!("Tasks")),
+                env: Some("TASK_TABLE".into()),
+                ..Param::default()
+            },
+        )
+        .param(
+            "ApiUrl",
+            Param {
+                default: Some(json!("http://127.0.0.1:8080")),
+                stack_output: Some("ApiUrl".into()),
+                ..Param::default()
+            },
+        )
+        .scenario(
+            "read-task",
+            [
+                StepBuilder::new("get-task", get.clone())
+                    .select("$.Item")
+                    .expect(Matcher::object_like([
+                        (
+                            "status",
+                            Matcher::object_like([(
+                                "S",
+                                Matcher::regex("^(COMPLETED|FAILED)$").unwrap(),
+                            )]),
+                        ),
+                        (
+                            "created_at",
+                            Matcher::object_like([(
+                                "S",
+                                Matcher::timestamp(TimestampSpec {
+                                    before: Some(TimeRef::Now),
+                                    ..TimestampSpec::default()
+                                }),
+                            )]),
+                        ),
+                        ("error_message", Matcher::absent()),
+                    ]))
+                    .capture("status", "$.Item.status.S")
+                    .poll(poll),
+                StepBuilder::new("status-again", get)
+                    .select("$.Item.status.S")
+                    .expect(Matcher::equals_capture("get-task.status".parse().unwrap())),
+            ],
+        )
+        .scenario(
+            "api",
+            [StepBuilder::new("health", http("GET", "${ApiUrl}/health"))
+                .expect(authoring::parse(&json!({"status": 200, "body": {"ok": true}})).unwrap())],
+        )
+        .build()
+        .unwrap();
+    let mut built = built;
+    built.description = from_yaml.description.clone();
+    assert_eq!(built, from_yaml);
+}
+
+fn yaml_err(text: &str) -> String {
+    parse(text, Format::Yaml, Path::new("suite.yaml"))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn file_errors_name_file_line_and_column() {
+    let e = yaml_err(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: GetItem}\n        expct: 1\n",
+    );
+    assert!(e.starts_with("suite.yaml:7:"), "{e}");
+    assert!(e.contains("expct"), "{e}");
+    let e = yaml_err(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: GetItem}\n        expect: {$regex: \"(\"}\n",
+    );
+    assert!(e.starts_with("suite.yaml:7:"), "{e}");
+    assert!(e.contains("unclosed group"), "{e}");
+    let e = yaml_err(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: GetItem}\n        poll: {timeout: soon}\n",
+    );
+    assert!(e.contains("`soon` is not a duration"), "{e}");
+    let e = yaml_err("suite: s\nscenarios: [\n");
+    assert!(e.starts_with("suite.yaml:"), "{e}");
+    let e = parse("{\"suite\": \"s\", \"scenarios\": {\"a\": {\"steps\": [{\"id\": \"x\", \"call\": {\"kind\": \"aws\", \"service\": \"d\", \"operation\": \"G\"}, \"select\": \"nope\"}]}}}", Format::Json, Path::new("s.json")).unwrap_err().to_string();
+    assert!(e.starts_with("s.json:1:"), "{e}");
+    assert!(e.contains("at scenarios.a.steps[0].select"), "{e}");
+}
+
+fn problems(yaml: &str) -> Vec<String> {
+    let suite = parse(yaml, Format::Yaml, Path::new("s.yaml")).unwrap();
+    validate(&suite).iter().map(ToString::to_string).collect()
+}
+
+const CALL: &str = "{kind: aws, service: dynamodb, operation: GetItem}";
+
+#[test]
+fn semantic_errors_are_located_by_path() {
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}}}\n      - {{id: x, call: {CALL}}}\n"
+    ));
+    assert_eq!(
+        p,
+        [
+            "at scenarios.a.steps[1].id: step id `x` is already used at scenarios.a.steps[0]; step ids are unique in a suite"
+        ]
+    );
+
+    let p = problems(
+        "suite: s\nparams: {Table: T}\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: \"${Tabel}\"}}\n",
+    );
+    assert_eq!(
+        p,
+        ["at scenarios.a.steps[0].call: `${Tabel}` names no parameter; declared: Table"]
+    );
+
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, expect: {{$capture: y.id}}}}\n      - {{id: y, call: {CALL}, capture: {{id: {{path: $.Item}}}}}}\n"
+    ));
+    assert_eq!(p.len(), 1);
+    assert!(p[0].contains("does not run before `x`"), "{p:?}");
+
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, capture: {{id: {{path: $.Item}}}}}}\n      - {{id: y, call: {CALL}, expect: {{$capture: x.idd}}}}\n"
+    ));
+    assert_eq!(
+        p,
+        ["at scenarios.a.steps[1].expect: `x.idd`: step `x` captures no `idd` (it captures: id)"]
+    );
+
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, after: [y]}}\n  b:\n    steps:\n      - {{id: y, call: {CALL}, after: [x]}}\n"
+    ));
+    assert_eq!(p.len(), 1);
+    assert!(p[0].contains("cycle: "), "{p:?}");
+
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}}}\n      - {{id: y, call: {CALL}, after: [x, z]}}\n"
+    ));
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("same scenario"));
+    assert!(p[1].contains("`z` is not a step"));
+
+    // Cross-scenario captures are fine once `after` orders them.
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, capture: {{id: {{path: $.Item}}}}}}\n  b:\n    steps:\n      - {{id: y, call: {CALL}, after: [x], expect: {{$capture: x.id}}}}\n"
+    ));
+    assert!(p.is_empty(), "{p:?}");
+}
+
+#[test]
+fn limits_are_computed_with_numbers() {
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, poll: {{timeout: 1h, min_delay: 1s, max_delay: 1s}}}}\n"
+    ));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].contains("would record 32435 history events"), "{p:?}");
+    assert!(p[0].contains("`x` 3601 attempts × 9 = 32413"), "{p:?}");
+
+    let mut yaml = "suite: s\nscenarios:\n".to_owned();
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "  s{i}:\n    steps:\n      - {{id: x{i}, call: {CALL}}}\n"
+        ));
+    }
+    let p = problems(&yaml);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("40 scenarios share one 256 KiB state"),
+        "{p:?}"
+    );
+
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, poll: {{timeout: 1m, min_delay: 1m, max_delay: 1s}}}}\n"
+    ));
+    assert!(p[0].contains("longer than max_delay"), "{p:?}");
+}
+
+#[test]
+fn builder_reports_bad_names_and_paths() {
+    let e = SuiteBuilder::new("bad suite")
+        .scenario(
+            "a",
+            [StepBuilder::new("x y", aws("dynamodb", "GetItem", json!({}))).select("nope")],
+        )
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("suite name `bad suite`"), "{e}");
+    assert!(e.contains("step id `x y`"), "{e}");
+    assert!(
+        e.contains("`nope` is not an RFC 9535 JSONPath query"),
+        "{e}"
+    );
+}
+
+#[test]
+fn example_suites_satisfy_the_committed_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&vigil_state_machine::schema::suite()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let text = std::fs::read_to_string(example()).unwrap();
+    let as_value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&as_value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
