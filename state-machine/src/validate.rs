@@ -241,7 +241,7 @@ fn check_limits(suite: &Suite, steps: &[Located<'_>], err: &mut impl FnMut(Strin
         ));
     }
     if total > MAX_HISTORY_EVENTS {
-        heaviest.sort_by(|a, b| b.0.cmp(&a.0));
+        heaviest.sort_by_key(|h| std::cmp::Reverse(h.0));
         let top: Vec<String> = heaviest.into_iter().take(3).map(|(_, t)| t).collect();
         err(
             "scenarios".into(),
