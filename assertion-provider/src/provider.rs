@@ -224,6 +224,7 @@ impl Provider {
                 step: step.id.clone(),
                 attempt: state.attempt,
                 elapsed_ms: duration_until(state.first_attempt_at, now).as_millis() as u64,
+                summary: outcome.summary(),
                 outcome,
                 transient_errors: state.transient_errors,
                 truncated: None,
@@ -235,7 +236,10 @@ impl Provider {
                 poll: state,
                 report,
             };
-            return fit_response(response, MAX_RESPONSE_BYTES);
+            let limit = req
+                .max_response_bytes
+                .map_or(MAX_RESPONSE_BYTES, |m| m.min(MAX_RESPONSE_BYTES));
+            return fit_response(response, limit);
         }
     }
 
@@ -264,15 +268,19 @@ impl Provider {
                 deadline: now,
                 transient_errors: 0,
             }),
-            report: StepReport {
-                step: id,
-                attempt: 1,
-                elapsed_ms: 0,
-                outcome: StepOutcome::Error {
+            report: {
+                let outcome = StepOutcome::Error {
                     error: invalid(message),
-                },
-                transient_errors: 0,
-                truncated: None,
+                };
+                StepReport {
+                    step: id,
+                    attempt: 1,
+                    elapsed_ms: 0,
+                    summary: outcome.summary(),
+                    outcome,
+                    transient_errors: 0,
+                    truncated: None,
+                }
             },
         }
     }

@@ -50,7 +50,7 @@ pub fn fit_response(mut response: ProviderResponse, limit: usize) -> ProviderRes
     let bytes = size(&response);
     response.verdict = Verdict::Fail;
     response.wait_seconds = None;
-    response.report.outcome = StepOutcome::Error {
+    let outcome = StepOutcome::Error {
         error: StepError {
             kind: ErrorKind::InvalidStep,
             code: Some("ResponseTooLarge".into()),
@@ -61,5 +61,7 @@ pub fn fit_response(mut response: ProviderResponse, limit: usize) -> ProviderRes
             status: None,
         },
     };
+    response.report.summary = outcome.summary();
+    response.report.outcome = outcome;
     response
 }

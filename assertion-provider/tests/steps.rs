@@ -342,6 +342,10 @@ async fn polling_returns_waits_and_enforces_the_deadline_exactly() {
     };
     assert!(timed_out);
     assert_eq!(report.mismatches()[0].path.to_string(), "$['status']['S']");
+    assert_eq!(
+        last.report.summary,
+        "timed out; last attempt: 1 mismatch: $['status']['S']: expected \"COMPLETED\", got \"RUNNING\" (the strings first differ at character 0)"
+    );
     assert_eq!(stub.requests().len(), 9);
 }
 

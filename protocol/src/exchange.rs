@@ -25,6 +25,11 @@ pub struct ProviderRequest {
     /// Absent (or `null`) on a step's first attempt.
     #[serde(default)]
     pub poll: Option<PollState>,
+    /// The most this step's response may take, set by the compiler so that
+    /// all parallel branches together stay under Step Functions' 256 KiB
+    /// (the provider's own ceiling applies when absent or larger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_response_bytes: Option<usize>,
 }
 
 /// What the provider decided.
@@ -69,6 +74,10 @@ pub struct StepReport {
     pub elapsed_ms: u64,
     /// How the last attempt ended.
     pub outcome: StepOutcome,
+    /// The outcome in one line, for the console and the execution's failure
+    /// cause: `matched`, or the first mismatches with their paths, or the error.
+    #[serde(default)]
+    pub summary: String,
     /// Throttling, 5xx and network errors retried so far.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub transient_errors: u32,
@@ -79,6 +88,57 @@ pub struct StepReport {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+impl StepOutcome {
+    /// One line for people: the first mismatches with their paths (at most
+    /// three, then a count), or the error with its code.
+    pub fn summary(&self) -> String {
+        match self {
+            StepOutcome::Matched => "matched".to_owned(),
+            StepOutcome::Mismatched { report, timed_out } => {
+                let all = report.mismatches();
+                let mut parts: Vec<String> = all
+                    .iter()
+                    .take(3)
+                    .map(|m| {
+                        format!(
+                            "{}: expected {}, got {} ({})",
+                            m.path, m.expected, m.actual, m.reason
+                        )
+                    })
+                    .collect();
+                if all.len() > 3 {
+                    parts.push(format!("and {} more", all.len() - 3));
+                }
+                let head = if *timed_out {
+                    "timed out; last attempt: "
+                } else {
+                    ""
+                };
+                let mut text = format!(
+                    "{head}{} mismatch{}: {}",
+                    all.len(),
+                    if all.len() == 1 { "" } else { "es" },
+                    parts.join("; ")
+                );
+                if text.chars().count() > 1000 {
+                    text = text.chars().take(999).collect::<String>() + "…";
+                }
+                text
+            }
+            StepOutcome::Error { error } => format!(
+                "{:?} error{}: {}",
+                error.kind,
+                error
+                    .code
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default(),
+                error.message
+            ),
+        }
+    }
 }
 
 /// How an attempt ended.

@@ -5,6 +5,7 @@
 //! (issue 4, in progress): see the README's status section.
 
 pub mod builder;
+pub mod compile;
 mod load;
 mod names;
 pub mod schema;

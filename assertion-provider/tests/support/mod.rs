@@ -158,6 +158,7 @@ pub fn request(step: Value, captures: CaptureTable, poll: Option<PollState>) -> 
         params: Default::default(),
         captures,
         poll,
+        max_response_bytes: None,
     }
 }
 

@@ -1,0 +1,417 @@
+//! Suite -> Amazon States Language (JSONPath mode; no JSONata, which no
+//! local engine runs).
+//!
+//! Shape, per DESIGN.md:
+//!
+//! * `Parameters` (a Pass holding the defaults) -> a Choice on whether the
+//!   execution input has `params` -> merge them over the defaults
+//!   (`States.JsonMerge`), so `StartExecution` with `{}` works.
+//! * `Scenarios`: a Parallel state, one branch per scenario. Scenarios tied
+//!   together by `after` share one branch, their steps ordered so every
+//!   `after` is honoured: simple, and the captures flow with no extra
+//!   machinery (the cost: those scenarios do not overlap in time).
+//! * Per step the poll loop: Task (invoke the provider; the standard Retry
+//!   for Lambda service errors; Catch -> the branch records the crash) ->
+//!   Choice on the verdict -> Wait `SecondsPath` -> Task. A pass records the
+//!   step's report and moves the captures on; a fail ends the branch with a
+//!   summary, letting the other branches finish.
+//! * `Report` gathers the branches; `Any failed?` ends in Succeed (output:
+//!   the report) or in Fail with `vigil.AssertionFailed` and a cause listing
+//!   each scenario's one-line summary (first mismatches with their paths).
+//!
+//! Each step's request is embedded as an opaque JSON string (invariant 3):
+//! Step Functions never reads user data as a path or an intrinsic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+use vigil_matchers::StepId;
+
+use crate::names::ScenarioName;
+use crate::suite::{Step, Suite};
+use crate::validate::{MAX_STATE_BYTES, validate};
+
+/// Step Functions' limit on a state name.
+pub const MAX_STATE_NAME_CHARS: usize = 80;
+
+/// Lambda errors that mean "the service hiccuped", retried by every Task.
+pub const LAMBDA_SERVICE_ERRORS: [&str; 4] = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+];
+
+/// What the compiler needs besides the suite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// The provider function (ARN or name). The default is the placeholder
+    /// the CloudFormation template substitutes.
+    pub provider_function: String,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            provider_function: "${ProviderFunctionArn}".to_owned(),
+        }
+    }
+}
+
+/// A suite that cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the suite is not valid:\n{}", .0.join("\n"))]
+pub struct CompileError(pub Vec<String>);
+
+/// One Parallel branch: the scenarios it runs and their steps in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    /// The scenarios in this branch (one, unless `after` ties several).
+    pub scenarios: Vec<ScenarioName>,
+    /// (scenario, index in the scenario) of each step, in run order.
+    pub steps: Vec<(ScenarioName, usize)>,
+}
+
+/// Groups scenarios tied by `after` and orders their steps.
+pub fn branches(suite: &Suite) -> Vec<Branch> {
+    let names: Vec<&ScenarioName> = suite.scenarios.keys().collect();
+    let owner: BTreeMap<&StepId, usize> = suite
+        .scenarios
+        .values()
+        .enumerate()
+        .flat_map(|(i, sc)| sc.steps.iter().map(move |s| (&s.id, i)))
+        .collect();
+    // Union-find over scenarios.
+    let mut parent: Vec<usize> = (0..names.len()).collect();
+    fn root(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for (i, sc) in suite.scenarios.values().enumerate() {
+        for s in &sc.steps {
+            for dep in &s.after {
+                if let Some(&j) = owner.get(dep) {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..names.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let scenarios: Vec<(&ScenarioName, &Vec<Step>)> = suite
+        .scenarios
+        .iter()
+        .map(|(n, sc)| (n, &sc.steps))
+        .collect();
+    let mut out: Vec<Branch> = groups
+        .into_values()
+        .map(|members| {
+            // Kahn's algorithm over (scenario order, after), preferring the
+            // earliest scenario so the order is deterministic.
+            let mut next: Vec<usize> = vec![0; members.len()];
+            let mut done: BTreeSet<&StepId> = BTreeSet::new();
+            let mut steps = Vec::new();
+            loop {
+                let ready = members.iter().enumerate().find(|&(k, &sc)| {
+                    scenarios[sc]
+                        .1
+                        .get(next[k])
+                        .is_some_and(|s| s.after.iter().all(|d| done.contains(d)))
+                });
+                let Some((k, &sc)) = ready else { break };
+                let step = &scenarios[sc].1[next[k]];
+                done.insert(&step.id);
+                steps.push((scenarios[sc].0.clone(), next[k]));
+                next[k] += 1;
+            }
+            Branch {
+                scenarios: members.iter().map(|&i| names[i].clone()).collect(),
+                steps,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.scenarios.cmp(&b.scenarios));
+    out
+}
+
+/// A state name that fits Step Functions' 80 characters: the step part is
+/// shortened (with a short hash of the full name, so names stay unique) when
+/// `<scenario> · <step><suffix>` would be longer.
+pub fn state_name(scenario: &str, step: &str, suffix: &str) -> String {
+    let full = format!("{scenario} · {step}{suffix}");
+    if full.chars().count() <= MAX_STATE_NAME_CHARS {
+        return full;
+    }
+    let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let tag = format!("~{:04x}", hash & 0xffff);
+    let room = MAX_STATE_NAME_CHARS - format!("{scenario} · {suffix}{tag}").chars().count();
+    let short: String = step.chars().take(room).collect();
+    format!("{scenario} · {short}{tag}{suffix}")
+}
+
+/// Compiles a valid suite to its state machine definition.
+pub fn compile(suite: &Suite, options: &CompileOptions) -> Result<Value, CompileError> {
+    let errors = validate(suite);
+    if !errors.is_empty() {
+        return Err(CompileError(
+            errors.iter().map(ToString::to_string).collect(),
+        ));
+    }
+    let defaults: Map<String, Value> = suite
+        .params
+        .iter()
+        .map(|(k, p)| (k.to_string(), p.default.clone().unwrap_or(Value::Null)))
+        .collect();
+    let branches = branches(suite);
+    let share = response_share(suite, branches.len());
+    let mut states = Map::new();
+    states.insert(
+        "Parameters".into(),
+        json!({
+            "Type": "Pass",
+            "Comment": "Parameter defaults; the execution input's `params` override them.",
+            "Result": Value::Object(defaults),
+            "ResultPath": "$.defaults",
+            "Next": "Input has params?"
+        }),
+    );
+    states.insert(
+        "Input has params?".into(),
+        json!({
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.params", "IsPresent": true, "Next": "Merge params"}],
+            "Default": "Default params"
+        }),
+    );
+    states.insert(
+        "Merge params".into(),
+        json!({
+            "Type": "Pass",
+            "Parameters": {"params.$": "States.JsonMerge($.defaults, $.params, false)"},
+            "Next": "Scenarios"
+        }),
+    );
+    states.insert(
+        "Default params".into(),
+        json!({"Type": "Pass", "Parameters": {"params.$": "$.defaults"}, "Next": "Scenarios"}),
+    );
+    let branch_defs: Vec<Value> = branches
+        .iter()
+        .map(|b| compile_branch(suite, b, options, share))
+        .collect();
+    states.insert(
+        "Scenarios".into(),
+        json!({
+            "Type": "Parallel",
+            "Comment": "One branch per scenario (scenarios tied by `after` share one).",
+            "Branches": branch_defs,
+            "ResultPath": "$.scenarios",
+            "Next": "Report"
+        }),
+    );
+    states.insert(
+        "Report".into(),
+        json!({
+            "Type": "Pass",
+            "Parameters": {
+                "suite": suite.suite.as_str(),
+                "scenarios.$": "$.scenarios",
+                "failed.$": "States.ArrayContains($.scenarios[*].status, 'failed')",
+                "summary.$": "States.JsonToString($.scenarios[*].summary)"
+            },
+            "Next": "Any failed?"
+        }),
+    );
+    states.insert(
+        "Any failed?".into(),
+        json!({
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.failed", "BooleanEquals": true, "Next": "Suite failed"}],
+            "Default": "Suite passed"
+        }),
+    );
+    states.insert("Suite passed".into(), json!({"Type": "Succeed"}));
+    states.insert(
+        "Suite failed".into(),
+        json!({"Type": "Fail", "Error": "vigil.AssertionFailed", "CausePath": "$.summary"}),
+    );
+    Ok(json!({
+        "Comment": format!("vigil suite {}", suite.suite),
+        "QueryLanguage": "JSONPath",
+        "StartAt": "Parameters",
+        "States": Value::Object(states)
+    }))
+}
+
+/// Each branch's share of the 256 KiB the Parallel state's output may take.
+fn response_share(suite: &Suite, branches: usize) -> usize {
+    let params: usize = suite
+        .params
+        .values()
+        .map(|p| p.default.as_ref().map_or(4, |v| v.to_string().len()) + 16)
+        .sum();
+    MAX_STATE_BYTES.saturating_sub(params + 16 * 1024) / branches.max(1)
+}
+
+fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, share: usize) -> Value {
+    let label = branch
+        .scenarios
+        .iter()
+        .map(ScenarioName::as_str)
+        .collect::<Vec<_>>()
+        .join("+");
+    let first_scenario = branch.scenarios[0].as_str();
+    let start = format!("{first_scenario} · start");
+    let done = format!("{first_scenario} · done");
+    let mut states = Map::new();
+    let task_names: Vec<String> = branch
+        .steps
+        .iter()
+        .map(|(sc, i)| state_name(sc.as_str(), suite.scenarios[sc].steps[*i].id.as_str(), ""))
+        .collect();
+    states.insert(
+        start.clone(),
+        json!({
+            "Type": "Pass",
+            "Parameters": {"params.$": "$.params", "captures": {}, "steps": {}, "last": {"r": {"poll": null}}},
+            "Next": task_names.first().cloned().unwrap_or_else(|| done.clone())
+        }),
+    );
+    for (k, (sc, i)) in branch.steps.iter().enumerate() {
+        let step = &suite.scenarios[sc].steps[*i];
+        let (sc, id) = (sc.as_str(), step.id.as_str());
+        let task = &task_names[k];
+        let verdict = state_name(sc, id, " · verdict");
+        let wait = state_name(sc, id, " · wait");
+        let record = state_name(sc, id, " · record");
+        let passed = state_name(sc, id, " · passed");
+        let failed = state_name(sc, id, " · failed");
+        let crashed = state_name(sc, id, " · crashed");
+        let next = task_names
+            .get(k + 1)
+            .cloned()
+            .unwrap_or_else(|| done.clone());
+        let slot = format!("$.steps.s{k}");
+        states.insert(
+            task.clone(),
+            json!({
+                "Type": "Task",
+                "Comment": step.poll.as_ref().map_or_else(
+                    || "Runs once.".to_owned(),
+                    |p| format!("Polls for up to {}.", humantime::format_duration(p.timeout))
+                ),
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {
+                    "FunctionName": options.provider_function,
+                    "Payload": {
+                        "step": step.spec().to_wire(),
+                        "params.$": "$.params",
+                        "captures.$": "$.captures",
+                        "poll.$": "$.last.r.poll",
+                        "max_response_bytes": share
+                    }
+                },
+                "ResultSelector": {"r.$": "$.Payload"},
+                "ResultPath": "$.last",
+                "Retry": [{
+                    "ErrorEquals": LAMBDA_SERVICE_ERRORS,
+                    "IntervalSeconds": 1,
+                    "MaxAttempts": 6,
+                    "BackoffRate": 2,
+                    "MaxDelaySeconds": 20,
+                    "JitterStrategy": "FULL"
+                }],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": crashed}],
+                "Next": verdict
+            }),
+        );
+        states.insert(
+            verdict,
+            json!({
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.last.r.verdict", "StringEquals": "retry", "Next": wait},
+                    {"Variable": "$.last.r.verdict", "StringEquals": "pass", "Next": record}
+                ],
+                "Default": failed
+            }),
+        );
+        states.insert(
+            wait,
+            json!({"Type": "Wait", "SecondsPath": "$.last.r.wait_seconds", "Next": task}),
+        );
+        states.insert(
+            record,
+            json!({"Type": "Pass", "InputPath": "$.last.r.report", "ResultPath": slot, "Next": passed}),
+        );
+        states.insert(
+            passed,
+            json!({
+                "Type": "Pass",
+                "Parameters": {
+                    "params.$": "$.params",
+                    "captures.$": "$.last.r.captures",
+                    "steps.$": "$.steps",
+                    "last": {"r": {"poll": null}}
+                },
+                "Next": next
+            }),
+        );
+        states.insert(
+            failed,
+            json!({
+                "Type": "Pass",
+                "Parameters": {
+                    "scenario": sc,
+                    "branch": label,
+                    "status": "failed",
+                    "failed_step": id,
+                    "summary.$": format!("States.Format('{sc} · {id}: {{}}', $.last.r.report.summary)"),
+                    "report.$": "$.last.r.report",
+                    "steps.$": "$.steps"
+                },
+                "End": true
+            }),
+        );
+        states.insert(
+            crashed,
+            json!({
+                "Type": "Pass",
+                "Parameters": {
+                    "scenario": sc,
+                    "branch": label,
+                    "status": "failed",
+                    "failed_step": id,
+                    "summary.$": format!("States.Format('{sc} · {id}: the provider could not run: {{}}: {{}}', $.error.Error, $.error.Cause)"),
+                    "error.$": "$.error",
+                    "steps.$": "$.steps"
+                },
+                "End": true
+            }),
+        );
+    }
+    states.insert(
+        done,
+        json!({
+            "Type": "Pass",
+            "Parameters": {
+                "scenario": first_scenario,
+                "branch": label,
+                "status": "passed",
+                "summary": format!("{label}: passed"),
+                "steps.$": "$.steps"
+            },
+            "End": true
+        }),
+    );
+    json!({"StartAt": start, "States": Value::Object(states)})
+}
