@@ -26,6 +26,18 @@ fn provider_error(message: String) -> StepError {
     }
 }
 
+/// An error with its causes, which the SDK's errors keep in `source()`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 impl Signer {
     /// A signer from a loaded SDK configuration.
     pub fn new(credentials: Option<SharedCredentialsProvider>, region: String) -> Self {
@@ -48,10 +60,12 @@ impl Signer {
                     .into(),
             )
         })?;
-        let credentials = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| provider_error(format!("AWS credentials could not be loaded: {e}")))?;
+        let credentials = provider.provide_credentials().await.map_err(|e| {
+            provider_error(format!(
+                "AWS credentials could not be loaded: {}",
+                chain(&e)
+            ))
+        })?;
         let identity: Identity = credentials.into();
         let params = v4::SigningParams::builder()
             .identity(&identity)

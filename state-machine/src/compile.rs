@@ -253,7 +253,7 @@ pub fn compile(suite: &Suite, options: &CompileOptions) -> Result<Value, Compile
 }
 
 /// Each branch's share of the 256 KiB the Parallel state's output may take.
-fn response_share(suite: &Suite, branches: usize) -> usize {
+pub fn response_share(suite: &Suite, branches: usize) -> usize {
     let params: usize = suite
         .params
         .values()

@@ -8,6 +8,7 @@ pub mod builder;
 pub mod compile;
 mod load;
 mod names;
+pub mod run_report;
 pub mod schema;
 mod suite;
 pub mod validate;

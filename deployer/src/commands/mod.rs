@@ -1,0 +1,130 @@
+//! The subcommands.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use vigil_matchers::{EvalContext, authoring};
+use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::{Suite, load_file, validate as validate_suite};
+
+/// Loads and validates, printing every problem; `None` when invalid.
+fn load_valid(path: &Path) -> anyhow::Result<Option<Suite>> {
+    let suite = match load_file(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(None);
+        }
+    };
+    let problems = validate_suite(&suite);
+    if problems.is_empty() {
+        return Ok(Some(suite));
+    }
+    for p in &problems {
+        eprintln!("{}: {p}", path.display());
+    }
+    eprintln!(
+        "{} problem{} in {}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(None)
+}
+
+pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
+    let Some(suite) = load_valid(path)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let steps: usize = suite.scenarios.values().map(|s| s.steps.len()).sum();
+    println!(
+        "{}: suite `{}` is valid ({} scenario{}, {steps} step{})",
+        path.display(),
+        suite.suite,
+        suite.scenarios.len(),
+        if suite.scenarios.len() == 1 { "" } else { "s" },
+        if steps == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn synth(
+    path: &Path,
+    out: &Path,
+    provider_function: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let Some(suite) = load_valid(path)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let mut options = CompileOptions::default();
+    if let Some(f) = provider_function {
+        options.provider_function = f;
+    }
+    let def = compile(&suite, &options).map_err(anyhow::Error::msg)?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let file = out.join(format!("{}.asl.json", suite.suite));
+    let mut text = serde_json::to_string_pretty(&def)?;
+    text.push('\n');
+    std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    println!("{}", file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads JSON, or YAML when the name says so.
+fn read_value(path: &Path) -> anyhow::Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    if yaml {
+        serde_saphyr::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not YAML: {e}", path.display()))
+    } else {
+        serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", path.display()))
+    }
+}
+
+pub fn match_files(pattern: &Path, actual: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let p = read_value(pattern)?;
+    let m = match authoring::parse(&p) {
+        Ok(m) => m,
+        Err(e) => bail!("{}: {e}", pattern.display()),
+    };
+    let a = read_value(actual)?;
+    let report = m.evaluate(&a, &EvalContext::at_system_time());
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    } else {
+        print!("{}", report.render_human());
+    }
+    Ok(if report.is_match() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn local(path: &Path, params: &[String], json: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let Some(suite) = load_valid(path)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let params = crate::params::resolve(&suite, params, &|k| std::env::var(k).ok())?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let report = runtime.block_on(crate::local::run(&suite, params))?;
+    if let Some(file) = json {
+        let mut text = serde_json::to_string_pretty(&report)?;
+        text.push('\n');
+        std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    crate::local::print_report(&report);
+    Ok(if report.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

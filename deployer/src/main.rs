@@ -1,0 +1,98 @@
+//! `vigil`: compile deploy-then-verify suites into Step Functions state
+//! machines, and run them.
+//!
+//! Exit status everywhere: 0 success / match, 1 an assertion failed,
+//! 2 bad input or an infrastructure error.
+
+mod commands;
+mod local;
+mod params;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Deploy-then-verify integration tests as Step Functions state machines"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a suite file: syntax, names, templates, captures, limits.
+    Validate {
+        /// The suite (.yaml, .yml or .json).
+        suite: PathBuf,
+    },
+    /// Compile a suite into its state machine definition.
+    Synth {
+        /// The suite (.yaml, .yml or .json).
+        suite: PathBuf,
+        /// Output directory.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+        /// The provider function's ARN to put in the definition (the
+        /// CloudFormation template's placeholder otherwise).
+        #[arg(long)]
+        provider_function: Option<String>,
+    },
+    /// Evaluate one pattern (authoring form, JSON or YAML) against one
+    /// actual value and print the report.
+    Match {
+        /// The pattern file.
+        pattern: PathBuf,
+        /// The actual value (JSON).
+        actual: PathBuf,
+        /// Print the compact JSON report instead of the human one.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a suite from this host with the provider's code: same calls,
+    /// same matchers, same poll decisions as in the cloud.
+    Local {
+        /// The suite (.yaml, .yml or .json).
+        suite: PathBuf,
+        /// Parameter values, `NAME=VALUE` (a JSON value, or text).
+        #[arg(short, long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Also write the run report (the state machine's output shape) here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate { suite } => commands::validate(&suite),
+        Command::Synth {
+            suite,
+            out,
+            provider_function,
+        } => commands::synth(&suite, &out, provider_function),
+        Command::Match {
+            pattern,
+            actual,
+            json,
+        } => commands::match_files(&pattern, &actual, json),
+        Command::Local {
+            suite,
+            params,
+            json,
+        } => commands::local(&suite, &params, json.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The `vigil` binary end to end: validate, synth, match, and `local`
+//! against moto and a loopback HTTP server (both started and stopped here).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn vigil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Guard(Child);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn venv_python() -> PathBuf {
+    let dir = std::env::var_os("VIGIL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/vigil/venv")
+        });
+    let py = dir.join("bin/python");
+    assert!(
+        py.exists(),
+        "no venv at {}: run ./scripts/test",
+        dir.display()
+    );
+    py
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_moto() -> (Guard, String) {
+    let port = free_port();
+    let child = Command::new(venv_python())
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "moto did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    (Guard(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// A loopback server answering `{"ok": true}` to everything, on a thread
+/// that ends with the test process.
+fn start_api() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let body = r#"{"ok": true}"#;
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// Calls moto's DynamoDB for set-up through the `vigil match`-free path:
+/// a raw awsJson request (moto does not check signatures).
+fn ddb(moto: &str, op: &str, body: Value) {
+    let out = Command::new(venv_python())
+        .args([
+            "-c",
+            "import sys, urllib.request; r = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode(), headers={'X-Amz-Target': 'DynamoDB_20120810.' + sys.argv[2], 'Content-Type': 'application/x-amz-json-1.0', 'Authorization': 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0'}); urllib.request.urlopen(r).read()",
+            moto,
+            op,
+            &body.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{op}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn local(moto: &str, api: &str, report: &Path) -> (i32, String, String) {
+    let out = vigil()
+        .arg("local")
+        .arg(root().join("deployer/tests/fixtures/local.yaml"))
+        .arg("--json")
+        .arg(report)
+        .env("AWS_ENDPOINT_URL", moto)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("VIGIL_TEST_API_URL", api)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn local_runs_scenarios_and_reports_like_the_state_machine() {
+    let (_moto, moto) = start_moto();
+    let api = start_api();
+    ddb(
+        &moto,
+        "CreateTable",
+        json!({
+            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
+        }),
+    );
+    ddb(
+        &moto,
+        "PutItem",
+        json!({"TableName": "Tasks", "Item": {
+            "task_id": {"S": "t-1"}, "status": {"S": "COMPLETED"}, "owner": {"S": "sub-1"},
+            "events": {"L": [{"S": "created"}, {"S": "hydrated"}, {"S": "done"}]}
+        }}),
+    );
+    let dir = std::env::temp_dir().join(format!("vigil-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report_file = dir.join("pass.json");
+    let (code, stdout, stderr) = local(&moto, &api, &report_file);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("suite local-e2e: passed"), "{stdout}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap();
+    assert_eq!(report["failed"], json!(false));
+    assert_eq!(report["scenarios"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["scenarios"][1]["steps"]["s1"]["step"],
+        json!("owner-again")
+    );
+
+    // A nested mismatch inside a polled step: the table scenario times out
+    // and names the path; the http scenario still completes and is reported.
+    ddb(
+        &moto,
+        "PutItem",
+        json!({"TableName": "Tasks", "Item": {
+            "task_id": {"S": "t-1"}, "status": {"S": "RUNNING"}, "owner": {"S": "sub-1"},
+            "events": {"L": [{"S": "created"}]}
+        }}),
+    );
+    let report_file = dir.join("fail.json");
+    let started = Instant::now();
+    let (code, stdout, stderr) = local(&moto, &api, &report_file);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap();
+    assert_eq!(report["failed"], json!(true));
+    let http = &report["scenarios"][0];
+    assert_eq!(
+        (&http["branch"], &http["status"]),
+        (&json!("http"), &json!("passed"))
+    );
+    let table = &report["scenarios"][1];
+    assert_eq!(table["status"], json!("failed"));
+    assert_eq!(table["failed_step"], json!("task-done"));
+    assert_eq!(
+        table["report"]["attempt"],
+        json!(4),
+        "attempts at 0, 1, 2 and 3 s"
+    );
+    let mismatches = &table["report"]["outcome"]["report"]["mismatches"];
+    let paths: Vec<&str> = mismatches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["$['events']['L']", "$['status']['S']"]);
+    assert!(stdout.contains("$['status']['S']"), "{stdout}");
+    assert!(
+        report["summary"]
+            .as_str()
+            .unwrap()
+            .contains("table · task-done: timed out"),
+        "{}",
+        report["summary"]
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn validate_synth_and_match_exit_codes() {
+    let ok = vigil()
+        .arg("validate")
+        .arg(root().join("examples/smoke.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    let dir = std::env::temp_dir().join(format!("vigil-synth-{}", std::process::id()));
+    let synth = vigil()
+        .arg("synth")
+        .arg(root().join("examples/smoke.yaml"))
+        .arg("-o")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        synth.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    let def: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("smoke.asl.json")).unwrap())
+            .unwrap();
+    assert_eq!(def["StartAt"], json!("Parameters"));
+    std::fs::remove_dir_all(&dir).ok();
+
+    let bad = dir.with_extension("yaml");
+    std::fs::write(&bad, "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: G}, expct: 1}\n").unwrap();
+    let out = vigil().arg("validate").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:5:", bad.display())), "{err}");
+    std::fs::remove_file(&bad).ok();
+
+    let data = root().join("matchers/examples/data");
+    let m = |actual: &str| {
+        vigil()
+            .arg("match")
+            .arg(data.join("task-pattern.json"))
+            .arg(data.join(actual))
+            .output()
+            .unwrap()
+    };
+    assert_eq!(m("task-completed.json").status.code(), Some(0));
+    let fail = m("task-failed.json");
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&fail.stdout).starts_with("5 mismatches:"));
+    assert_eq!(m("missing.json").status.code(), Some(2));
+}
