@@ -36,6 +36,11 @@ pub const MAX_RESPONSE_BYTES: usize = 200 * 1024;
 /// Stop micro-polling this long before the Lambda's own deadline.
 pub const INVOCATION_MARGIN: Duration = Duration::from_secs(5);
 
+/// The margin a final sub-second wait needs (Lambda's default timeout is
+/// 3 s, so the 5 s margin would forbid it and the loop would spin on
+/// zero-second Waits until the deadline).
+pub const SUB_SECOND_MARGIN: Duration = Duration::from_millis(300);
+
 /// How a step without `poll` treats transient errors: a short retry budget,
 /// so one throttled call does not fail a run (a mismatch still fails at once).
 pub fn transient_retry_policy() -> PollPolicy {
@@ -149,7 +154,6 @@ impl Provider {
             transient_errors: 0,
         });
         let mut captures = req.captures.clone();
-        let budget = time_left.map(|t| t.saturating_sub(INVOCATION_MARGIN));
         loop {
             state.attempt += 1;
             let result = self.attempt(&step, &req.params, &captures).await;
@@ -200,10 +204,18 @@ impl Provider {
                         NextAttempt::GiveUp => (Verdict::Fail, outcome, None),
                         NextAttempt::After { delay, last } => {
                             let used = duration_until(started, now);
+                            let fits = |margin: Duration| {
+                                time_left.is_none_or(|t| used + delay + margin <= t)
+                            };
                             let in_window = delay + used <= effective.micro_poll;
-                            let in_budget = budget.is_none_or(|b| used + delay <= b);
+                            // A remainder under a second cannot be a Wait
+                            // state (whole seconds); sleeping it here is the
+                            // only way to attempt exactly at the deadline,
+                            // and it needs only a small margin.
                             let sub_second = last && delay < Duration::from_secs(1);
-                            if in_budget && (in_window || sub_second) {
+                            if (in_window && fits(INVOCATION_MARGIN))
+                                || (sub_second && fits(SUB_SECOND_MARGIN))
+                            {
                                 self.clock.sleep(delay).await;
                                 continue;
                             }

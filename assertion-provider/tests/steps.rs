@@ -350,6 +350,49 @@ async fn polling_returns_waits_and_enforces_the_deadline_exactly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_lambda_timeout_still_lands_on_the_deadline_without_spinning() {
+    // Found on moto's engine: with Lambda's default 3 s timeout the 5 s
+    // micro-poll margin also forbade the final sub-second wait, so the
+    // provider answered `wait 0` over and over until the deadline passed.
+    let stub = Stub::start(|_| Reply::json(200, json!({"status": "RUNNING"}))).await;
+    let clock = Arc::new(FakeClock::new(t0()));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let step = json!({
+        "id": "short", "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem", "params": {}},
+        "select": "$.status", "expect": {"exact": "COMPLETED"},
+        "poll": {"timeout": "2500ms", "min_delay": "1s", "max_delay": "1s", "jitter": false, "micro_poll": "0s"}
+    });
+    let mut poll = None;
+    let mut waits = Vec::new();
+    let last = loop {
+        let r = p
+            .handle(
+                request(step.clone(), CaptureTable::default(), poll.clone()),
+                Some(Duration::from_secs(3)),
+            )
+            .await;
+        if r.verdict != Verdict::Retry {
+            break r;
+        }
+        waits.push(r.wait_seconds.unwrap());
+        clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
+        poll = Some(r.poll);
+    };
+    assert_eq!(
+        waits,
+        [1, 1],
+        "the last half second is slept inside the invocation"
+    );
+    assert_eq!((last.report.attempt, last.report.elapsed_ms), (4, 2_500));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn micro_polling_stays_inside_one_invocation_while_waits_are_short() {
     let calls = Arc::new(AtomicU32::new(0));
     let n = calls.clone();

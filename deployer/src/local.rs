@@ -130,7 +130,7 @@ async fn run_branch(
                     break;
                 }
                 Verdict::Fail => {
-                    let summary = format!("{scenario} · {id}: {}", resp.report.summary);
+                    let summary = format!("{scenario}/{id}: {}", resp.report.summary);
                     progress.finish(format!("✗ {summary}"));
                     return BranchOutcome {
                         scenario,

@@ -215,7 +215,7 @@ fn local_runs_scenarios_and_reports_like_the_state_machine() {
         report["summary"]
             .as_str()
             .unwrap()
-            .contains("table · task-done: timed out"),
+            .contains("table/task-done: timed out"),
         "{}",
         report["summary"]
     );

@@ -685,7 +685,7 @@ mod tests {
     #[test]
     fn numeric_bounds_combine() {
         let m = parse(&json!({"$gte": 1, "$lt": 5})).unwrap();
-        assert_eq!(m.to_string(), "numeric(≥ 1 and < 5)");
+        assert_eq!(m.to_string(), "numeric(>= 1 and < 5)");
         assert!(err(json!({"$gte": 5, "$lt": 1})).contains("is empty"));
         assert!(err(json!({"$gte": "1"})).contains("`$gte` expects a number, got a string"));
         assert_eq!(

@@ -116,9 +116,9 @@ impl NumericRange {
         type Check<'b> = (&'static str, &'b Option<Number>, fn(Ordering) -> bool);
         let checks: [Check<'_>; 4] = [
             (">", &b.gt, |o| o == Ordering::Greater),
-            ("≥", &b.gte, |o| o != Ordering::Less),
+            (">=", &b.gte, |o| o != Ordering::Less),
             ("<", &b.lt, |o| o == Ordering::Less),
-            ("≤", &b.lte, |o| o != Ordering::Greater),
+            ("<=", &b.lte, |o| o != Ordering::Greater),
         ];
         checks.into_iter().find_map(|(op, bound, ok)| {
             let bound = bound.as_ref()?;
@@ -146,10 +146,15 @@ impl From<NumericRange> for NumericBounds {
 impl fmt::Display for NumericRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = &self.bounds;
-        let parts: Vec<String> = [("> ", &b.gt), ("≥ ", &b.gte), ("< ", &b.lt), ("≤ ", &b.lte)]
-            .into_iter()
-            .filter_map(|(op, n)| n.as_ref().map(|n| format!("{op}{n}")))
-            .collect();
+        let parts: Vec<String> = [
+            ("> ", &b.gt),
+            (">= ", &b.gte),
+            ("< ", &b.lt),
+            ("<= ", &b.lte),
+        ]
+        .into_iter()
+        .filter_map(|(op, n)| n.as_ref().map(|n| format!("{op}{n}")))
+        .collect();
         f.write_str(&parts.join(" and "))
     }
 }
@@ -178,8 +183,8 @@ mod tests {
         let r = NumericRange::between(1, 5).unwrap();
         assert_eq!(r.violated(Num::Int(1)), None);
         assert_eq!(r.violated(Num::Float(5.0)), None);
-        assert_eq!(r.violated(Num::Int(6)).map(|(op, _)| op), Some("≤"));
-        assert_eq!(r.violated(Num::Float(0.5)).map(|(op, _)| op), Some("≥"));
+        assert_eq!(r.violated(Num::Int(6)).map(|(op, _)| op), Some("<="));
+        assert_eq!(r.violated(Num::Float(0.5)).map(|(op, _)| op), Some(">="));
         let r = range(r#"{"gt": 0, "lt": 1}"#).unwrap();
         assert_eq!(r.violated(Num::Int(0)).map(|(op, _)| op), Some(">"));
         assert_eq!(r.to_string(), "> 0 and < 1");
@@ -196,7 +201,7 @@ mod tests {
         assert!(
             range(r#"{"gte": 5, "lte": 3}"#)
                 .unwrap_err()
-                .contains("≥ 5 and ≤ 3 is empty")
+                .contains(">= 5 and <= 3 is empty")
         );
         assert!(
             range(r#"{"gt": 3, "lte": 3}"#)

@@ -116,7 +116,7 @@ mod tests {
         ]);
         assert_eq!(
             m.to_string(),
-            r#"objectLike({"gone": absent(), "id": stringLikeRegexp(/^t-/), "n": numeric(≥ 1 and ≤ 5), "status": "DONE"})"#
+            r#"objectLike({"gone": absent(), "id": stringLikeRegexp(/^t-/), "n": numeric(>= 1 and <= 5), "status": "DONE"})"#
         );
     }
 

@@ -17,7 +17,9 @@
 //!   summary, letting the other branches finish.
 //! * `Report` gathers the branches; `Any failed?` ends in Succeed (output:
 //!   the report) or in Fail with `vigil.AssertionFailed` and a cause listing
-//!   each scenario's one-line summary (first mismatches with their paths).
+//!   each scenario's one-line summary (first mismatches with their paths),
+//!   written `<scenario>/<step>: ...` in plain ASCII because the console
+//!   shows the cause as JSON, where other characters arrive `\u`-escaped.
 //!
 //! Each step's request is embedded as an opaque JSON string (invariant 3):
 //! Step Functions never reads user data as a path or an intrinsic.
@@ -375,7 +377,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                     "branch": label,
                     "status": "failed",
                     "failed_step": id,
-                    "summary.$": format!("States.Format('{sc} · {id}: {{}}', $.last.r.report.summary)"),
+                    "summary.$": format!("States.Format('{sc}/{id}: {{}}', $.last.r.report.summary)"),
                     "report.$": "$.last.r.report",
                     "steps.$": "$.steps"
                 },
@@ -391,7 +393,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                     "branch": label,
                     "status": "failed",
                     "failed_step": id,
-                    "summary.$": format!("States.Format('{sc} · {id}: the provider could not run: {{}}: {{}}', $.error.Error, $.error.Cause)"),
+                    "summary.$": format!("States.Format('{sc}/{id}: the provider could not run: {{}}: {{}}', $.error.Error, $.error.Cause)"),
                     "error.$": "$.error",
                     "steps.$": "$.steps"
                 },

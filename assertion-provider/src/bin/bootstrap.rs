@@ -18,14 +18,19 @@ async fn main() -> Result<(), Error> {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0);
-            let left = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
-            let response: ProviderResponse = provider.handle(event.payload, Some(left)).await;
+            // Lambda always sends a deadline in the future; a missing or past
+            // one (local runtime emulators send 0) means "unknown", not
+            // "no time left", which would forbid every in-process wait.
+            let left = (event.context.deadline > now_ms)
+                .then(|| Duration::from_millis(event.context.deadline - now_ms));
+            let response: ProviderResponse = provider.handle(event.payload, left).await;
             // One line per invocation, never a value: step, attempt, verdict.
             tracing::info!(
+                time_left_ms = left.map_or(0, |l| l.as_millis() as u64),
                 step = %response.report.step,
                 attempt = response.report.attempt,
                 verdict = ?response.verdict,
-                wait_seconds = response.wait_seconds,
+                wait_seconds = response.wait_seconds.unwrap_or(0),
                 "attempt done"
             );
             Ok::<_, Error>(response)

@@ -1,0 +1,344 @@
+//! The generated definition executed by moto's Step Functions engine, with
+//! the release provider (from bootstrap.zip) under `cargo lambda watch`,
+//! compared with `vigil local` on the same data: same outcomes, same
+//! attempts, same mismatch paths. Also measures the poll loop's cost in
+//! history events per attempt.
+
+#[path = "../../assertion-provider/tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{aws, aws_client, free_port, venv};
+use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::load_file;
+
+struct Guard(Child);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+async fn wait_for_port(port: u16) {
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "nothing listens on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// moto (executions on) + proxy + cargo lambda watch + the release bootstrap.
+struct Chain {
+    moto: String,
+    _parts: Vec<Guard>,
+    _dir: PathBuf,
+}
+
+async fn start_chain() -> Chain {
+    let zip = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("lambda/bootstrap/bootstrap.zip");
+    assert!(
+        zip.exists(),
+        "{} is missing: run ./scripts/test",
+        zip.display()
+    );
+    let dir = std::env::temp_dir().join(format!("vigil-sfn-{}", std::process::id()));
+    let py = venv().join("bin/python");
+    let ok = Command::new(&py)
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+        ])
+        .arg(&zip)
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("bootstrap"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let (watch_port, moto_port, proxy_port) = (free_port(), free_port(), free_port());
+    let quiet = |c: &mut Command| {
+        c.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    };
+    let bin = venv().join("bin");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut watch = Command::new(bin.join("cargo-lambda"));
+    watch
+        .args([
+            "lambda",
+            "watch",
+            "--only-lambda-apis",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &watch_port.to_string(),
+        ])
+        .current_dir(root().join("assertion-provider"))
+        .env("PATH", &path);
+    quiet(&mut watch);
+    let watch = Guard(watch.spawn().unwrap());
+    let mut moto = Command::new(&py);
+    moto.arg(root().join("tests/support/moto_sfn.py")).args([
+        moto_port.to_string(),
+        proxy_port.to_string(),
+        format!("http://127.0.0.1:{watch_port}"),
+        "_".into(),
+    ]);
+    quiet(&mut moto);
+    let moto = Guard(moto.spawn().unwrap());
+    wait_for_port(watch_port).await;
+    wait_for_port(moto_port).await;
+    wait_for_port(proxy_port).await;
+    let moto_url = format!("http://127.0.0.1:{moto_port}");
+    let mut bs = Command::new(dir.join("bootstrap"));
+    bs.env_clear()
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{watch_port}/.rt"),
+        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &moto_url);
+    quiet(&mut bs);
+    let bs = Guard(bs.spawn().unwrap());
+    Chain {
+        moto: moto_url,
+        _parts: vec![bs, moto, watch],
+        _dir: dir,
+    }
+}
+
+/// Creates the state machine, runs it, and returns (status, output or
+/// cause, error, history events).
+async fn execute(moto: &str, suite_file: &Path, name: &str) -> (String, Value, Value, Vec<Value>) {
+    let c = aws_client(moto);
+    let suite = load_file(suite_file).unwrap();
+    let def = compile(
+        &suite,
+        &CompileOptions {
+            provider_function: "arn:aws:lambda:us-east-1:123456789012:function:vigil-provider"
+                .into(),
+        },
+    )
+    .unwrap();
+    let sm = aws(&c, "stepfunctions", "CreateStateMachine", json!({
+        "name": name, "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/vigil"
+    })).await;
+    let arn = sm["stateMachineArn"].as_str().unwrap().to_owned();
+    let ex = aws(
+        &c,
+        "stepfunctions",
+        "StartExecution",
+        json!({"stateMachineArn": arn, "name": format!("{name}-1"), "input": "{}"}),
+    )
+    .await;
+    let ex_arn = ex["executionArn"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    let d = loop {
+        let d = aws(
+            &c,
+            "stepfunctions",
+            "DescribeExecution",
+            json!({"executionArn": ex_arn}),
+        )
+        .await;
+        if d["status"] != json!("RUNNING") {
+            break d;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "execution still running"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let history = aws(
+        &c,
+        "stepfunctions",
+        "GetExecutionHistory",
+        json!({"executionArn": ex_arn}),
+    )
+    .await;
+    let events = history["events"].as_array().cloned().unwrap_or_default();
+    let status = d["status"].as_str().unwrap().to_owned();
+    let output: Value = d["output"]
+        .as_str()
+        .and_then(|o| serde_json::from_str(o).ok())
+        .unwrap_or(Value::Null);
+    let failure = events
+        .iter()
+        .find(|e| e["type"] == json!("ExecutionFailed"))
+        .map(|e| e["executionFailedEventDetails"].clone())
+        .unwrap_or(Value::Null);
+    (status, output, failure, events)
+}
+
+fn vigil_local(moto: &str, suite_file: &Path, api: Option<&str>) -> Value {
+    let report = std::env::temp_dir().join(format!(
+        "vigil-local-{}-{}.json",
+        std::process::id(),
+        suite_file.file_stem().unwrap().to_string_lossy()
+    ));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.arg("local")
+        .arg(suite_file)
+        .arg("--json")
+        .arg(&report)
+        .env("AWS_ENDPOINT_URL", moto)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(api) = api {
+        cmd.env("VIGIL_TEST_API_URL", api);
+    }
+    cmd.status().unwrap();
+    let v = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    std::fs::remove_file(report).ok();
+    v
+}
+
+/// The parts of a run report that must not depend on where it ran (times
+/// and the execution-only `error` field left out).
+fn essence(report: &Value) -> Value {
+    let step = |s: &Value| json!({"step": s["step"], "attempt": s["attempt"], "outcome": s["outcome"], "summary": s["summary"]});
+    let scenarios: Vec<Value> = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| json!({
+            "branch": b["branch"], "status": b["status"], "summary": b["summary"], "failed_step": b["failed_step"],
+            "report": if b["report"].is_null() { Value::Null } else { step(&b["report"]) },
+            "steps": b["steps"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), step(v))).collect::<serde_json::Map<_, _>>()),
+        }))
+        .collect();
+    json!({"suite": report["suite"], "failed": report["failed"], "scenarios": scenarios})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
+    let chain = start_chain().await;
+    let c = aws_client(&chain.moto);
+    aws(
+        &c,
+        "dynamodb",
+        "CreateTable",
+        json!({
+            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
+        }),
+    )
+    .await;
+    let api = support::Stub::start(|_| support::Reply::json(200, json!({"ok": true}))).await;
+    let suite = root().join("deployer/tests/fixtures/local.yaml");
+    // The fixture's ApiUrl comes from the environment for `vigil local`; the
+    // state machine gets it as a default via the execution input instead.
+    let suite_text = std::fs::read_to_string(&suite)
+        .unwrap()
+        .replace("env: VIGIL_TEST_API_URL", &format!("default: {}", api.url));
+    let suite = std::env::temp_dir().join(format!("vigil-sfn-suite-{}.yaml", std::process::id()));
+    std::fs::write(&suite, suite_text).unwrap();
+
+    // 1. Passing.
+    aws(
+        &c,
+        "dynamodb",
+        "PutItem",
+        json!({"TableName": "Tasks", "Item": {
+            "task_id": {"S": "t-1"}, "status": {"S": "COMPLETED"}, "owner": {"S": "sub-1"},
+            "events": {"L": [{"S": "created"}, {"S": "done"}]}
+        }}),
+    )
+    .await;
+    let (status, output, _, events) = execute(&chain.moto, &suite, "pass").await;
+    assert_eq!(status, "SUCCEEDED", "{output:#}");
+    let local = vigil_local(&chain.moto, &suite, None);
+    assert_eq!(essence(&output), essence(&local));
+    eprintln!("passing run: {} history events", events.len());
+
+    // 2. A nested mismatch inside a polled step times out; the other
+    // scenario completes; the execution fails with a readable cause.
+    aws(
+        &c,
+        "dynamodb",
+        "PutItem",
+        json!({"TableName": "Tasks", "Item": {
+            "task_id": {"S": "t-1"}, "status": {"S": "RUNNING"}, "owner": {"S": "sub-1"},
+            "events": {"L": [{"S": "created"}]}
+        }}),
+    )
+    .await;
+    let (status, output, failure, events) = execute(&chain.moto, &suite, "fail").await;
+    assert_eq!(status, "FAILED");
+    assert_eq!(failure["error"], json!("vigil.AssertionFailed"));
+    let cause = failure["cause"].as_str().unwrap_or_default();
+    assert!(cause.contains("table/task-done: timed out"), "{cause}");
+    assert!(cause.contains("$['status']['S']"), "{cause}");
+    assert!(cause.contains("http: passed"), "{cause}");
+    // The failed execution carries no output; its report is the Report
+    // state's output, read from the history.
+    let report: Value = events
+        .iter()
+        .rev()
+        .find(|e| e["stateExitedEventDetails"]["name"] == json!("Report"))
+        .and_then(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .unwrap();
+    let local = vigil_local(&chain.moto, &suite, None);
+    assert_eq!(essence(&report), essence(&local));
+    assert_eq!(output, Value::Null);
+
+    // Poll-loop economics: events per polled attempt, measured.
+    let entered = |name: &str| {
+        events
+            .iter()
+            .filter(|e| e["stateEnteredEventDetails"]["name"] == json!(name))
+            .count()
+    };
+    // Attempts at 0, 1 and 2 s are invocations with a Wait between them; the
+    // last, at exactly 3 s, is slept inside the third invocation (a Wait
+    // cannot express the sub-second remainder).
+    let invocations = entered("table · task-done");
+    let waits = entered("table · task-done · wait");
+    assert_eq!((invocations, waits), (3, 2));
+    assert_eq!(report["scenarios"][1]["report"]["attempt"], json!(4));
+    eprintln!(
+        "failing run: {} history events; task-done: 4 attempts in {invocations} invocations with {waits} waits",
+        events.len()
+    );
+    std::fs::remove_file(suite).ok();
+}
