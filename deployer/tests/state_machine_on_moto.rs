@@ -49,7 +49,7 @@ struct Chain {
     _dir: PathBuf,
 }
 
-async fn start_chain() -> Chain {
+async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
     let zip = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
@@ -133,6 +133,9 @@ async fn start_chain() -> Chain {
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", &moto_url);
+    for (k, v) in extra_env {
+        bs.env(k, v);
+    }
     quiet(&mut bs);
     let bs = Guard(bs.spawn().unwrap());
     Chain {
@@ -206,7 +209,7 @@ async fn execute(moto: &str, suite_file: &Path, name: &str) -> (String, Value, V
     (status, output, failure, events)
 }
 
-fn vigil_local(moto: &str, suite_file: &Path, api: Option<&str>) -> Value {
+fn vigil_local(moto: &str, suite_file: &Path, extra_env: &[(&str, &str)]) -> Value {
     let report = std::env::temp_dir().join(format!(
         "vigil-local-{}-{}.json",
         std::process::id(),
@@ -223,8 +226,8 @@ fn vigil_local(moto: &str, suite_file: &Path, api: Option<&str>) -> Value {
         .env("AWS_REGION", "us-east-1")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    if let Some(api) = api {
-        cmd.env("VIGIL_TEST_API_URL", api);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
     }
     cmd.status().unwrap();
     let v = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -235,7 +238,12 @@ fn vigil_local(moto: &str, suite_file: &Path, api: Option<&str>) -> Value {
 /// The parts of a run report that must not depend on where it ran (times
 /// and the execution-only `error` field left out).
 fn essence(report: &Value) -> Value {
-    let step = |s: &Value| json!({"step": s["step"], "attempt": s["attempt"], "outcome": s["outcome"], "summary": s["summary"]});
+    let step = |s: &Value| {
+        json!({
+            "step": s["step"], "attempt": s["attempt"], "outcome": s["outcome"],
+            "summary": s["summary"], "transient_errors": s["transient_errors"]
+        })
+    };
     let scenarios: Vec<Value> = report["scenarios"]
         .as_array()
         .unwrap()
@@ -251,7 +259,7 @@ fn essence(report: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
-    let chain = start_chain().await;
+    let chain = start_chain(&[]).await;
     let c = aws_client(&chain.moto);
     aws(
         &c,
@@ -287,7 +295,7 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     .await;
     let (status, output, _, events) = execute(&chain.moto, &suite, "pass").await;
     assert_eq!(status, "SUCCEEDED", "{output:#}");
-    let local = vigil_local(&chain.moto, &suite, None);
+    let local = vigil_local(&chain.moto, &suite, &[]);
     assert_eq!(essence(&output), essence(&local));
     eprintln!("passing run: {} history events", events.len());
 
@@ -318,7 +326,7 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
         .find(|e| e["stateExitedEventDetails"]["name"] == json!("Report"))
         .and_then(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
         .unwrap();
-    let local = vigil_local(&chain.moto, &suite, None);
+    let local = vigil_local(&chain.moto, &suite, &[]);
     assert_eq!(essence(&report), essence(&local));
     assert_eq!(output, Value::Null);
 
@@ -336,9 +344,78 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     let waits = entered("table · task-done · wait");
     assert_eq!((invocations, waits), (3, 2));
     assert_eq!(report["scenarios"][1]["report"]["attempt"], json!(4));
+    // Events per trip round the loop: every Task entry brings exactly one
+    // TaskScheduled, TaskStarted and TaskSucceeded (checked over the whole
+    // history), plus the Task's, the Choice's and the Wait's entered/exited
+    // pairs: the figure the validator's worst case uses.
+    let count = |t: &str| events.iter().filter(|e| e["type"] == json!(t)).count();
+    let tasks = count("TaskStateEntered");
+    for t in [
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+        "TaskStateExited",
+    ] {
+        assert_eq!(count(t), tasks, "{t}");
+    }
+    let per_loop = (3 + 2 + 2 + 2) as u64;
+    assert_eq!(per_loop, vigil_state_machine::validate::EVENTS_PER_ATTEMPT);
     eprintln!(
-        "failing run: {} history events; task-done: 4 attempts in {invocations} invocations with {waits} waits",
+        "failing run: {} history events; task-done: 4 attempts in {invocations} invocations with {waits} waits; \
+         {per_loop} events and 3 state transitions per trip round the poll loop",
         events.len()
     );
     std::fs::remove_file(suite).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_fail_fast_and_throttling_recovers_the_same_way() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // SSM answers ThrottlingException twice, then the parameter.
+    let calls = Arc::new(AtomicU32::new(0));
+    let n = calls.clone();
+    let ssm = support::Stub::start(move |_| {
+        if n.fetch_add(1, Ordering::SeqCst) < 2 {
+            support::Reply::json(
+                400,
+                json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
+            )
+        } else {
+            support::Reply::json(200, json!({"Parameter": {"Name": "flag", "Value": "on"}}))
+        }
+    })
+    .await;
+    let env = [("AWS_ENDPOINT_URL_SSM", ssm.url.as_str())];
+    let chain = start_chain(&env).await;
+    let suite = root().join("deployer/tests/fixtures/errors.yaml");
+
+    let (status, _, failure, events) = execute(&chain.moto, &suite, "errors").await;
+    assert_eq!(status, "FAILED");
+    let cause = failure["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("missing/no-table: Client error ResourceNotFoundException"),
+        "{cause}"
+    );
+    assert!(cause.contains("throttled: passed"), "{cause}");
+    let report: Value = events
+        .iter()
+        .rev()
+        .find(|e| e["stateExitedEventDetails"]["name"] == json!("Report"))
+        .and_then(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .unwrap();
+    let missing = &report["scenarios"][0];
+    assert_eq!(
+        (&missing["failed_step"], &missing["report"]["attempt"]),
+        (&json!("no-table"), &json!(1))
+    );
+    let flag = &report["scenarios"][1]["steps"]["s0"];
+    assert_eq!(
+        (&flag["attempt"], &flag["transient_errors"]),
+        (&json!(3), &json!(2))
+    );
+
+    calls.store(0, Ordering::SeqCst);
+    let local = vigil_local(&chain.moto, &suite, &env);
+    assert_eq!(essence(&report), essence(&local));
 }
