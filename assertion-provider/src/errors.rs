@@ -88,6 +88,20 @@ pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> Step
     }
 }
 
+/// An error with its causes: the AWS SDK keeps the useful part of an error
+/// ("connection refused", "no credentials in the environment") in
+/// `source()`, behind a terse `Display`.
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// A request that got no (complete) answer.
 pub fn network_error(what: &str, e: &reqwest::Error) -> StepError {
     let detail = if e.is_timeout() {

@@ -26,18 +26,6 @@ fn provider_error(message: String) -> StepError {
     }
 }
 
-/// An error with its causes, which the SDK's errors keep in `source()`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 impl Signer {
     /// A signer from a loaded SDK configuration.
     pub fn new(credentials: Option<SharedCredentialsProvider>, region: String) -> Self {
@@ -63,7 +51,7 @@ impl Signer {
         let credentials = provider.provide_credentials().await.map_err(|e| {
             provider_error(format!(
                 "AWS credentials could not be loaded: {}",
-                chain(&e)
+                crate::errors::with_causes(&e)
             ))
         })?;
         let identity: Identity = credentials.into();

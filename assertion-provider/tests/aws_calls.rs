@@ -40,17 +40,7 @@ async fn every_named_json_service_answers_through_the_provider() {
     );
 
     // DynamoDB: a nested matcher on the item, in the API's own shapes.
-    aws(
-        &aws_c,
-        "dynamodb",
-        "CreateTable",
-        json!({
-            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
-        }),
-    )
-    .await;
+    create_tasks_table(&aws_c).await;
     aws(
         &aws_c,
         "dynamodb",

@@ -5,73 +5,17 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::*;
 
-/// Kills the process when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn zip_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("VIGIL_BOOTSTRAP_ZIP") {
-        return PathBuf::from(p);
-    }
-    // CARGO_TARGET_TMPDIR is <target>/tmp.
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("a target dir")
-        .join("lambda/bootstrap/bootstrap.zip")
-}
-
-async fn wait_for_port(port: u16) {
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "nothing listens on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
-    let zip = zip_path();
-    assert!(
-        zip.exists(),
-        "{} is missing: run ./scripts/test (it runs cargo lambda build)",
-        zip.display()
-    );
+    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
     let unpacked = std::env::temp_dir().join(format!("vigil-bootstrap-{}", std::process::id()));
-    let status = Command::new(venv().join("bin/python"))
-        .args([
-            "-c",
-            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
-        ])
-        .arg(&zip)
-        .arg(&unpacked)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let binary = unpacked.join("bootstrap");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let binary = unpack_bootstrap(&zip, &unpacked);
     eprintln!(
         "bootstrap: {} bytes, zip: {} bytes",
         std::fs::metadata(&binary).unwrap().len(),
@@ -80,17 +24,7 @@ async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
 
     let moto = Moto::start().await;
     let c = aws_client(&moto.url);
-    aws(
-        &c,
-        "dynamodb",
-        "CreateTable",
-        json!({
-            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
-        }),
-    )
-    .await;
+    create_tasks_table(&c).await;
     aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {"task_id": {"S": "t-1"}, "status": {"S": "COMPLETED"}}})).await;
 
     let port = free_port();

@@ -48,17 +48,7 @@ async fn captures_flow_into_later_steps_and_secrets_stay_sealed() {
         key,
         Duration::from_secs(10),
     );
-    aws(
-        &c,
-        "dynamodb",
-        "CreateTable",
-        json!({
-            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
-        }),
-    )
-    .await;
+    create_tasks_table(&c).await;
     aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {
         "task_id": {"S": "t-42"}, "owner": {"S": "sub-123"}, "api_key": {"S": "sk-live-SECRET-9f8e"}, "turns": {"N": "3"}
     }})).await;

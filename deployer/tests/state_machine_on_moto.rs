@@ -8,38 +8,19 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{aws, aws_client, free_port, venv};
+use support::{
+    Guard, aws, aws_client, bootstrap_zip, create_tasks_table, free_port, unpack_bootstrap, venv,
+    wait_for_port,
+};
 use vigil_state_machine::compile::{CompileOptions, compile};
 use vigil_state_machine::load_file;
 
-struct Guard(Child);
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-async fn wait_for_port(port: u16) {
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "nothing listens on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// moto (executions on) + proxy + cargo lambda watch + the release bootstrap.
@@ -50,36 +31,10 @@ struct Chain {
 }
 
 async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
-    let zip = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .join("lambda/bootstrap/bootstrap.zip");
-    assert!(
-        zip.exists(),
-        "{} is missing: run ./scripts/test",
-        zip.display()
-    );
+    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
     let dir = std::env::temp_dir().join(format!("vigil-sfn-{}", std::process::id()));
+    let binary = unpack_bootstrap(&zip, &dir);
     let py = venv().join("bin/python");
-    let ok = Command::new(&py)
-        .args([
-            "-c",
-            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
-        ])
-        .arg(&zip)
-        .arg(&dir)
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            dir.join("bootstrap"),
-            std::fs::Permissions::from_mode(0o755),
-        )
-        .unwrap();
-    }
     let (watch_port, moto_port, proxy_port) = (free_port(), free_port(), free_port());
     let quiet = |c: &mut Command| {
         c.stdin(Stdio::null())
@@ -120,7 +75,7 @@ async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
     wait_for_port(moto_port).await;
     wait_for_port(proxy_port).await;
     let moto_url = format!("http://127.0.0.1:{moto_port}");
-    let mut bs = Command::new(dir.join("bootstrap"));
+    let mut bs = Command::new(&binary);
     bs.env_clear()
         .env(
             "AWS_LAMBDA_RUNTIME_API",
@@ -261,17 +216,7 @@ fn essence(report: &Value) -> Value {
 async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     let chain = start_chain(&[]).await;
     let c = aws_client(&chain.moto);
-    aws(
-        &c,
-        "dynamodb",
-        "CreateTable",
-        json!({
-            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
-        }),
-    )
-    .await;
+    create_tasks_table(&c).await;
     let api = support::Stub::start(|_| support::Reply::json(200, json!({"ok": true}))).await;
     let suite = root().join("deployer/tests/fixtures/local.yaml");
     // The fixture's ApiUrl comes from the environment for `vigil local`; the

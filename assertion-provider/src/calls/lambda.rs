@@ -7,7 +7,7 @@ use aws_sdk_lambda::primitives::Blob;
 use serde_json::{Value, json};
 use vigil_protocol::{ErrorKind, StepError};
 
-use crate::errors::classify_aws;
+use crate::errors::{classify_aws, with_causes};
 
 /// Invokes functions synchronously.
 #[derive(Debug, Clone)]
@@ -86,28 +86,15 @@ fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
             StepError {
                 kind: ErrorKind::Network,
                 code: None,
-                message: format!("invoking {function}: {}", aws_smithy_types_display(&e)),
+                message: format!("invoking {function}: {}", with_causes(&e)),
                 status: None,
             }
         }
         _ => StepError {
             kind: ErrorKind::InvalidStep,
             code: None,
-            message: format!("invoking {function}: {}", aws_smithy_types_display(&e)),
+            message: format!("invoking {function}: {}", with_causes(&e)),
             status: None,
         },
     }
-}
-
-/// The SDK's Display for SdkError is terse ("dispatch failure"); the source
-/// chain says what happened.
-fn aws_smithy_types_display(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

@@ -310,3 +310,84 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
         body,
     })
 }
+
+/// Kills a child process when the test ends, however it ends.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until something listens on a loopback port.
+pub async fn wait_for_port(port: u16) {
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "nothing listens on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The release `bootstrap.zip` that `scripts/test` builds with cargo lambda:
+/// `<target>/lambda/bootstrap/bootstrap.zip` (CARGO_TARGET_TMPDIR is
+/// `<target>/tmp`), or `VIGIL_BOOTSTRAP_ZIP`.
+pub fn bootstrap_zip(target_tmpdir: &str) -> PathBuf {
+    let zip = std::env::var_os("VIGIL_BOOTSTRAP_ZIP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(target_tmpdir)
+                .parent()
+                .expect("a target dir")
+                .join("lambda/bootstrap/bootstrap.zip")
+        });
+    assert!(
+        zip.exists(),
+        "{} is missing: run ./scripts/test (it runs cargo lambda build)",
+        zip.display()
+    );
+    zip
+}
+
+/// Unpacks the zip into a fresh directory and returns the executable.
+pub fn unpack_bootstrap(zip: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    let ok = Command::new(venv().join("bin/python"))
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+        ])
+        .arg(zip)
+        .arg(dir)
+        .status()
+        .expect("python runs");
+    assert!(ok.success(), "cannot unpack {}", zip.display());
+    let binary = dir.join("bootstrap");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    binary
+}
+
+/// The `Tasks` table (hash key `task_id`) most tests use.
+pub async fn create_tasks_table(client: &AwsClient) {
+    aws(
+        client,
+        "dynamodb",
+        "CreateTable",
+        serde_json::json!({
+            "TableName": "Tasks", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
+        }),
+    )
+    .await;
+}
