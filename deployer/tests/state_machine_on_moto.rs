@@ -103,6 +103,15 @@ async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
 /// Creates the state machine, runs it, and returns (status, output or
 /// cause, error, history events).
 async fn execute(moto: &str, suite_file: &Path, name: &str) -> (String, Value, Value, Vec<Value>) {
+    execute_with(moto, suite_file, name, "{}").await
+}
+
+async fn execute_with(
+    moto: &str,
+    suite_file: &Path,
+    name: &str,
+    input: &str,
+) -> (String, Value, Value, Vec<Value>) {
     let c = aws_client(moto);
     let suite = load_file(suite_file).unwrap();
     let def = compile(
@@ -121,7 +130,7 @@ async fn execute(moto: &str, suite_file: &Path, name: &str) -> (String, Value, V
         &c,
         "stepfunctions",
         "StartExecution",
-        json!({"stateMachineArn": arn, "name": format!("{name}-1"), "input": "{}"}),
+        json!({"stateMachineArn": arn, "name": format!("{name}-1"), "input": input}),
     )
     .await;
     let ex_arn = ex["executionArn"].as_str().unwrap().to_owned();
@@ -274,6 +283,21 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     let local = vigil_local(&chain.moto, &suite, &[]);
     assert_eq!(essence(&report), essence(&local));
     assert_eq!(output, Value::Null);
+
+    // The execution input overrides parameter defaults.
+    let (status, _, failure, _) = execute_with(
+        &chain.moto,
+        &suite,
+        "override",
+        r#"{"params": {"Table": "Elsewhere"}}"#,
+    )
+    .await;
+    assert_eq!(status, "FAILED");
+    let cause = failure["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("table/task-done: Client error ResourceNotFoundException"),
+        "{cause}"
+    );
 
     // Poll-loop economics: events per polled attempt, measured.
     let entered = |name: &str| {
