@@ -258,6 +258,19 @@ fn validate_synth_and_match_exit_codes() {
     assert!(err.contains(&format!("{}:5:", bad.display())), "{err}");
     std::fs::remove_file(&bad).ok();
 
+    std::fs::write(&bad, "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: G}}\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: G}\n").unwrap();
+    let out = vigil().arg("validate").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:6:9: at scenarios.a.steps[1].id: step id `x` is already used",
+            bad.display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&bad).ok();
+
     let data = root().join("matchers/examples/data");
     let m = |actual: &str| {
         vigil()

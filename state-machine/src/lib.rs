@@ -10,10 +10,12 @@ mod load;
 mod names;
 pub mod run_report;
 pub mod schema;
+mod source_map;
 mod suite;
 pub mod validate;
 
 pub use load::{Format, LoadError, load_file, parse};
 pub use names::{BadName, ParamName, ScenarioName, SuiteName};
+pub use source_map::SourceMap;
 pub use suite::{Param, Scenario, Step, Suite};
-pub use validate::{SuiteError, validate};
+pub use validate::{SuiteError, locate, validate};

@@ -32,18 +32,29 @@ pub const EVENTS_PER_SCENARIO: u64 = 6;
 /// The smallest share of the 256 KiB state a scenario's report may get.
 pub const MIN_REPORT_BYTES: usize = 8 * 1024;
 
-/// A problem in a suite, located by its path.
+/// A problem in a suite, located by its path (and, once [`locate`] has
+/// seen the source text, by line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuiteError {
     /// Where, e.g. `scenarios.completed.steps[1].call`.
     pub path: String,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// 1-based (line, column) in the source, when known.
+    pub position: Option<(u64, u64)>,
 }
 
 impl fmt::Display for SuiteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "at {}: {}", self.path, self.message)
+    }
+}
+
+/// Fills in each error's line and column from the suite's source text.
+pub fn locate(errors: &mut [SuiteError], source: &str) {
+    let map = crate::source_map::SourceMap::index(source);
+    for e in errors {
+        e.position = map.locate(&e.path);
     }
 }
 
@@ -62,7 +73,13 @@ impl Located<'_> {
 /// All problems, in suite order; empty when the suite is valid.
 pub fn validate(suite: &Suite) -> Vec<SuiteError> {
     let mut errors = Vec::new();
-    let mut err = |path: String, message: String| errors.push(SuiteError { path, message });
+    let mut err = |path: String, message: String| {
+        errors.push(SuiteError {
+            path,
+            message,
+            position: None,
+        })
+    };
 
     if suite.scenarios.is_empty() {
         err(

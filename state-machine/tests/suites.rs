@@ -186,6 +186,18 @@ fn semantic_errors_are_located_by_path() {
 }
 
 #[test]
+fn semantic_errors_get_lines_from_the_source() {
+    let text = format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}}}\n      - id: x\n        call: {CALL}\n"
+    );
+    let suite = parse(&text, Format::Yaml, Path::new("s.yaml")).unwrap();
+    let mut errors = validate(&suite);
+    vigil_state_machine::locate(&mut errors, &text);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].position, Some((6, 9)), "{errors:?}");
+}
+
+#[test]
 fn limits_are_computed_with_numbers() {
     let p = problems(&format!(
         "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, poll: {{timeout: 1h, min_delay: 1s, max_delay: 1s}}}}\n"

@@ -7,23 +7,29 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 use vigil_matchers::{EvalContext, authoring};
 use vigil_state_machine::compile::{CompileOptions, compile};
-use vigil_state_machine::{Suite, load_file, validate as validate_suite};
+use vigil_state_machine::{Format, Suite, locate, parse, validate as validate_suite};
 
 /// Loads and validates, printing every problem; `None` when invalid.
 fn load_valid(path: &Path) -> anyhow::Result<Option<Suite>> {
-    let suite = match load_file(path) {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let suite = match parse(&text, Format::of(path), path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
             return Ok(None);
         }
     };
-    let problems = validate_suite(&suite);
+    let mut problems = validate_suite(&suite);
     if problems.is_empty() {
         return Ok(Some(suite));
     }
+    locate(&mut problems, &text);
     for p in &problems {
-        eprintln!("{}: {p}", path.display());
+        match p.position {
+            Some((line, col)) => eprintln!("{}:{line}:{col}: {p}", path.display()),
+            None => eprintln!("{}: {p}", path.display()),
+        }
     }
     eprintln!(
         "{} problem{} in {}",
