@@ -29,9 +29,10 @@ pub struct PollPolicy {
     /// parallel scenarios do not poll in lockstep.
     #[serde(default = "yes")]
     pub jitter: bool,
-    /// Poll inside one invocation while the next wait is at most this long,
-    /// instead of going back to the state machine (fewer state transitions
-    /// for fast conditions). `"0s"` turns it off.
+    /// How long one invocation may keep polling by itself: a wait that
+    /// still ends inside this window (counted from the invocation's start)
+    /// is slept in the provider instead of a Wait state, so fast conditions
+    /// cost fewer state transitions. `"0s"` turns it off.
     #[serde(with = "duration_text", default = "default_micro_poll")]
     #[schemars(with = "String")]
     pub micro_poll: Duration,
