@@ -18,8 +18,28 @@ use crate::signing::Signer;
 /// Default time limit of one call (`VIGIL_CALL_TIMEOUT`, e.g. `10s`).
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// An AWS JSON client configured from the environment (credentials,
+/// region, endpoint overrides), for tools that read Step Functions.
+pub async fn aws_client_from_env() -> Result<AwsClient, StepError> {
+    Ok(provider_parts().await?.1)
+}
+
 /// A provider configured from the environment.
 pub async fn provider_from_env() -> Result<Provider, StepError> {
+    let (sdk, aws, http) = provider_parts().await?;
+    let sealer = Sealer::new(KeySource::from_env()?, aws.clone());
+    Ok(Provider::new(
+        aws,
+        LambdaInvoker::new(&sdk),
+        http,
+        sealer,
+        Arc::new(SystemClock),
+        None,
+    ))
+}
+
+async fn provider_parts() -> Result<(aws_config::SdkConfig, AwsClient, reqwest::Client), StepError>
+{
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let region = sdk
         .region()
@@ -47,13 +67,5 @@ pub async fn provider_from_env() -> Result<Provider, StepError> {
         http.clone(),
         Signer::new(sdk.credentials_provider(), region),
     );
-    let sealer = Sealer::new(KeySource::from_env()?, aws.clone());
-    Ok(Provider::new(
-        aws,
-        LambdaInvoker::new(&sdk),
-        http,
-        sealer,
-        Arc::new(SystemClock),
-        None,
-    ))
+    Ok((sdk, aws, http))
 }

@@ -20,5 +20,5 @@ pub mod sealing;
 pub mod signing;
 mod size;
 
-pub use config::provider_from_env;
+pub use config::{aws_client_from_env, provider_from_env};
 pub use provider::Provider;

@@ -5,6 +5,8 @@
 //! 2 bad input or an infrastructure error.
 
 mod commands;
+mod execution;
+mod junit;
 mod local;
 mod params;
 
@@ -65,6 +67,24 @@ enum Command {
         /// Also write the run report (the state machine's output shape) here.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// Also write JUnit XML (one test case per step) here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+    /// Follow an execution (started by `vigil run` or by CI with
+    /// `aws stepfunctions start-execution`) to its end and report it.
+    Report {
+        /// The execution's ARN.
+        execution_arn: String,
+        /// The suite, to list steps that did not run as skipped.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+        /// Also write the run report JSON here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Also write JUnit XML (one test case per step) here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
 }
 
@@ -86,7 +106,19 @@ fn main() -> ExitCode {
             suite,
             params,
             json,
-        } => commands::local(&suite, &params, json.as_deref()),
+            junit,
+        } => commands::local(&suite, &params, json.as_deref(), junit.as_deref()),
+        Command::Report {
+            execution_arn,
+            suite,
+            json,
+            junit,
+        } => commands::report(
+            &execution_arn,
+            suite.as_deref(),
+            json.as_deref(),
+            junit.as_deref(),
+        ),
     };
     match result {
         Ok(code) => code,

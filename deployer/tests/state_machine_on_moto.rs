@@ -284,6 +284,55 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     assert_eq!(essence(&report), essence(&local));
     assert_eq!(output, Value::Null);
 
+    // `vigil report` reads the same execution back: report, JUnit (the
+    // step that did not run is skipped), the GitHub step summary.
+    let dir = std::env::temp_dir().join(format!("vigil-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("report")
+        .arg("arn:aws:states:us-east-1:123456789012:execution:fail:fail-1")
+        .arg("--suite")
+        .arg(&suite)
+        .arg("--junit")
+        .arg(dir.join("junit.xml"))
+        .arg("--json")
+        .arg(dir.join("report.json"))
+        .env("AWS_ENDPOINT_URL", &chain.moto)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("console: https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/arn:aws:states:"), "{stdout}");
+    let read: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(essence(&read), essence(&report));
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        xml.contains(r#"<testcase name="task-done" classname="local-e2e.table""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testcase name="owner-again" classname="local-e2e.table""#),
+        "{xml}"
+    );
+    assert!(xml.contains("<skipped"), "{xml}");
+    assert!(xml.contains("timed out after 4 attempts"), "{xml}");
+    let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(
+        md.contains("### vigil: suite `local-e2e` ❌ failed"),
+        "{md}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+
     // The execution input overrides parameter defaults.
     let (status, _, failure, _) = execute_with(
         &chain.moto,

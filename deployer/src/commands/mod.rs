@@ -115,22 +115,78 @@ pub fn match_files(pattern: &Path, actual: &Path, json: bool) -> anyhow::Result<
     })
 }
 
-pub fn local(path: &Path, params: &[String], json: Option<&Path>) -> anyhow::Result<ExitCode> {
+/// Writes the requested report files and the GitHub step summary, prints
+/// the report, and gives the exit status.
+fn finish(
+    report: &vigil_state_machine::run_report::RunReport,
+    suite: Option<&Suite>,
+    json: Option<&Path>,
+    junit: Option<&Path>,
+    link: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(file) = json {
+        let mut text = serde_json::to_string_pretty(report)?;
+        text.push('\n');
+        std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    if let Some(file) = junit {
+        let xml = crate::junit::junit(report, suite)?;
+        std::fs::write(file, xml).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .with_context(|| {
+                format!(
+                    "cannot append to GITHUB_STEP_SUMMARY ({})",
+                    summary.to_string_lossy()
+                )
+            })?;
+        writeln!(f, "{}", crate::junit::markdown(report, link))?;
+    }
+    crate::local::print_report(report);
+    if let Some(l) = link {
+        println!("console: {l}");
+    }
+    Ok(if report.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn report(
+    arn: &str,
+    suite: Option<&Path>,
+    json: Option<&Path>,
+    junit: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let suite = match suite {
+        Some(p) => match load_valid(p)? {
+            Some(s) => Some(s),
+            None => return Ok(ExitCode::from(2)),
+        },
+        None => None,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let (report, link) = runtime.block_on(crate::execution::follow(arn))?;
+    finish(&report, suite.as_ref(), json, junit, Some(&link))
+}
+
+pub fn local(
+    path: &Path,
+    params: &[String],
+    json: Option<&Path>,
+    junit: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let Some(suite) = load_valid(path)? else {
         return Ok(ExitCode::from(2));
     };
     let params = crate::params::resolve(&suite, params, &|k| std::env::var(k).ok())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(crate::local::run(&suite, params))?;
-    if let Some(file) = json {
-        let mut text = serde_json::to_string_pretty(&report)?;
-        text.push('\n');
-        std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
-    }
-    crate::local::print_report(&report);
-    Ok(if report.failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    finish(&report, Some(&suite), json, junit, None)
 }
