@@ -16,6 +16,87 @@ pub fn console_link(arn: &str) -> String {
     )
 }
 
+/// An execution name for a run: `<suite>-<commit>-<attempt>`, limited to
+/// the characters and the 80-character length Step Functions allows, so the
+/// same commit and attempt always name the same execution (a retried CI job
+/// follows the run it already started instead of starting another).
+pub fn execution_name(suite: &str, commit: &str, attempt: u32) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let commit: String = clean(commit).chars().take(12).collect();
+    let tail = format!("-{commit}-{attempt}");
+    let suite: String = clean(suite)
+        .chars()
+        .take(80 - tail.chars().count())
+        .collect();
+    format!("{suite}{tail}")
+}
+
+/// Starts the execution (or finds the one with the same name), returning
+/// its ARN and whether it was already there.
+pub async fn start(
+    state_machine_arn: &str,
+    name: &str,
+    input: &Value,
+) -> anyhow::Result<(String, bool)> {
+    let aws = assertion_provider::aws_client_from_env()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let params =
+        json!({"stateMachineArn": state_machine_arn, "name": name, "input": input.to_string()});
+    match aws.call("stepfunctions", "StartExecution", &params).await {
+        Ok(out) => Ok((
+            out["executionArn"]
+                .as_str()
+                .context("StartExecution returned no executionArn")?
+                .to_owned(),
+            false,
+        )),
+        Err(e) if e.code.as_deref() == Some("ExecutionAlreadyExists") => {
+            // Same name as before: the execution ARN is the state machine's
+            // with `stateMachine` replaced by `execution` and the name appended.
+            let arn = format!(
+                "{}:{name}",
+                state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
+            );
+            Ok((arn, true))
+        }
+        Err(e) => bail!(
+            "Step Functions StartExecution: {} {}",
+            e.code.unwrap_or_default(),
+            e.message
+        ),
+    }
+}
+
+/// Prints each attempt the provider reports while the execution runs.
+fn print_progress(events: &[Value], seen: &mut usize) {
+    for e in events.iter().skip(*seen) {
+        let details = &e["taskSucceededEventDetails"];
+        if let Some(out) = details["output"].as_str()
+            && let Ok(v) = serde_json::from_str::<Value>(out)
+            && let Some(report) = v.get("Payload").and_then(|p| p.get("report"))
+        {
+            eprintln!(
+                "  {} attempt {}: {}",
+                report["step"].as_str().unwrap_or("?"),
+                report["attempt"],
+                report["summary"].as_str().unwrap_or("")
+            );
+        }
+    }
+    *seen = events.len();
+}
+
 /// Waits for the execution to end and returns its report and console link.
 pub async fn follow(arn: &str) -> anyhow::Result<(RunReport, String)> {
     let aws = assertion_provider::aws_client_from_env()
@@ -34,15 +115,26 @@ pub async fn follow(arn: &str) -> anyhow::Result<(RunReport, String)> {
         }
     };
     let mut last_status = String::new();
+    let mut seen = 0usize;
     let described = loop {
         let d = call("DescribeExecution", json!({"executionArn": arn})).await?;
         let status = d["status"].as_str().unwrap_or_default().to_owned();
+        if status != last_status {
+            eprintln!("{arn}: {status}");
+            last_status = status.clone();
+        }
         if status != "RUNNING" && status != "PENDING_REDRIVE" {
             break d;
         }
-        if status != last_status {
-            eprintln!("{arn}: {status}");
-            last_status = status;
+        // Live progress: the attempts recorded since the last look.
+        if let Ok(h) = call(
+            "GetExecutionHistory",
+            json!({"executionArn": arn, "maxResults": 1000}),
+        )
+        .await
+            && let Some(events) = h["events"].as_array()
+        {
+            print_progress(events, &mut seen);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
@@ -87,5 +179,22 @@ pub async fn follow(arn: &str) -> anyhow::Result<(RunReport, String)> {
                 .or(described["error"].as_str())
                 .unwrap_or("no cause given")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_names_are_stable_and_valid() {
+        assert_eq!(
+            execution_name("task-lifecycle", "0123456789abcdef", 2),
+            "task-lifecycle-0123456789ab-2"
+        );
+        let long = execution_name(&"s".repeat(100), "abc", 1);
+        assert_eq!(long.chars().count(), 80);
+        assert!(long.ends_with("-abc-1"));
+        assert_eq!(execution_name("a b/c", "x:y", 1), "a-b-c-x-y-1");
     }
 }

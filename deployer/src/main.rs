@@ -71,6 +71,32 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
+    /// Start the suite's execution (idempotent name: suite, git commit,
+    /// attempt), follow it live, and report it.
+    Run {
+        /// The deployed state machine.
+        #[arg(long)]
+        state_machine_arn: String,
+        /// The suite (for its name and the steps that did not run).
+        #[arg(long)]
+        suite: PathBuf,
+        /// The commit under test (default: `git rev-parse HEAD`, then
+        /// `GITHUB_SHA`).
+        #[arg(long)]
+        commit: Option<String>,
+        /// The attempt (default: `GITHUB_RUN_ATTEMPT`, else 1).
+        #[arg(long)]
+        attempt: Option<u32>,
+        /// Parameter values for this execution, `NAME=VALUE`.
+        #[arg(short, long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Also write the run report JSON here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Also write JUnit XML here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
     /// Follow an execution (started by `vigil run` or by CI with
     /// `aws stepfunctions start-execution`) to its end and report it.
     Report {
@@ -108,6 +134,23 @@ fn main() -> ExitCode {
             json,
             junit,
         } => commands::local(&suite, &params, json.as_deref(), junit.as_deref()),
+        Command::Run {
+            state_machine_arn,
+            suite,
+            commit,
+            attempt,
+            params,
+            json,
+            junit,
+        } => commands::run(
+            &state_machine_arn,
+            &suite,
+            commit,
+            attempt,
+            &params,
+            json.as_deref(),
+            junit.as_deref(),
+        ),
         Command::Report {
             execution_arn,
             suite,

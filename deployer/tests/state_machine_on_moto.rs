@@ -253,6 +253,60 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     assert_eq!(essence(&output), essence(&local));
     eprintln!("passing run: {} history events", events.len());
 
+    // `vigil run` starts an execution named for suite, commit and attempt;
+    // run again with the same three, it follows that execution instead of
+    // starting another.
+    let vigil_run = || {
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args([
+                "run",
+                "--state-machine-arn",
+                "arn:aws:states:us-east-1:123456789012:stateMachine:pass",
+            ])
+            .arg("--suite")
+            .arg(&suite)
+            .args(["--commit", "0123456789abcdef", "--attempt", "1"])
+            .env("AWS_ENDPOINT_URL", &chain.moto)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    for expected in [
+        "started execution local-e2e-0123456789ab-1",
+        "following the existing execution local-e2e-0123456789ab-1",
+    ] {
+        let out = vigil_run();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("suite local-e2e: passed"));
+    }
+    let listed = aws(
+        &c,
+        "stepfunctions",
+        "ListExecutions",
+        json!({
+            "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:pass"
+        }),
+    )
+    .await;
+    let names: Vec<&str> = listed["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| **n == "local-e2e-0123456789ab-1")
+            .count(),
+        1,
+        "{names:?}"
+    );
+
     // 2. A nested mismatch inside a polled step times out; the other
     // scenario completes; the execution fails with a readable cause.
     aws(

@@ -158,6 +158,78 @@ fn finish(
     })
 }
 
+/// The commit under test: `git rev-parse HEAD`, else `GITHUB_SHA`.
+fn current_commit() -> Option<String> {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("GITHUB_SHA").ok())
+}
+
+pub fn run(
+    state_machine_arn: &str,
+    suite_path: &Path,
+    commit: Option<String>,
+    attempt: Option<u32>,
+    params: &[String],
+    json: Option<&Path>,
+    junit: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let Some(suite) = load_valid(suite_path)? else {
+        return Ok(ExitCode::from(2));
+    };
+    // Only the parameters given here go into the input: the deployed
+    // definition already holds the defaults.
+    let mut given = serde_json::Map::new();
+    for o in params {
+        let Some((k, v)) = o.split_once('=') else {
+            bail!("--param `{o}` is not NAME=VALUE");
+        };
+        if !suite.params.keys().any(|p| p.as_str() == k) {
+            bail!("--param `{k}`: the suite declares no such parameter");
+        }
+        given.insert(
+            k.to_owned(),
+            serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned())),
+        );
+    }
+    let input = if given.is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({"params": given})
+    };
+    let commit = commit
+        .or_else(current_commit)
+        .unwrap_or_else(|| "local".to_owned());
+    let attempt = attempt
+        .or_else(|| {
+            std::env::var("GITHUB_RUN_ATTEMPT")
+                .ok()
+                .and_then(|a| a.parse().ok())
+        })
+        .unwrap_or(1);
+    let name = crate::execution::execution_name(suite.suite.as_str(), &commit, attempt);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let (report, link) = runtime.block_on(async {
+        let (arn, existed) = crate::execution::start(state_machine_arn, &name, &input).await?;
+        eprintln!(
+            "{} execution {name}\n{}",
+            if existed {
+                "following the existing"
+            } else {
+                "started"
+            },
+            crate::execution::console_link(&arn)
+        );
+        crate::execution::follow(&arn).await
+    })?;
+    finish(&report, Some(&suite), json, junit, Some(&link))
+}
+
 pub fn report(
     arn: &str,
     suite: Option<&Path>,
