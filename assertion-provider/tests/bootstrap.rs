@@ -56,24 +56,7 @@ async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
 
     let spawned = Instant::now();
     let _bootstrap = Guard(
-        Command::new(&binary)
-            .env_clear()
-            // A full URI: lambda_runtime parses it as one (host:port/path
-            // without a scheme is rejected).
-            .env(
-                "AWS_LAMBDA_RUNTIME_API",
-                format!("http://127.0.0.1:{port}/.rt"),
-            )
-            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", &moto.url)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        bootstrap_command(&binary, port, &moto.url)
             .spawn()
             .expect("bootstrap starts"),
     );

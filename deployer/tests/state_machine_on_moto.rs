@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{
-    Guard, aws, aws_client, bootstrap_zip, create_tasks_table, free_port, unpack_bootstrap, venv,
-    wait_for_port,
+    Guard, aws, aws_client, bootstrap_command, bootstrap_zip, create_tasks_table, free_port,
+    unpack_bootstrap, venv, wait_for_port,
 };
 use vigil_state_machine::compile::{CompileOptions, compile};
 use vigil_state_machine::load_file;
@@ -75,23 +75,10 @@ async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
     wait_for_port(moto_port).await;
     wait_for_port(proxy_port).await;
     let moto_url = format!("http://127.0.0.1:{moto_port}");
-    let mut bs = Command::new(&binary);
-    bs.env_clear()
-        .env(
-            "AWS_LAMBDA_RUNTIME_API",
-            format!("http://127.0.0.1:{watch_port}/.rt"),
-        )
-        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &moto_url);
+    let mut bs = bootstrap_command(&binary, watch_port, &moto_url);
     for (k, v) in extra_env {
         bs.env(k, v);
     }
-    quiet(&mut bs);
     let bs = Guard(bs.spawn().unwrap());
     Chain {
         moto: moto_url,
@@ -171,6 +158,17 @@ async fn execute_with(
         .map(|e| e["executionFailedEventDetails"].clone())
         .unwrap_or(Value::Null);
     (status, output, failure, events)
+}
+
+/// A failed execution carries no output; its report is the `Report`
+/// state's output, read from the history.
+fn report_from_history(events: &[Value]) -> Value {
+    events
+        .iter()
+        .rev()
+        .find(|e| e["stateExitedEventDetails"]["name"] == json!("Report"))
+        .and_then(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .expect("the history has the Report state's output")
 }
 
 fn vigil_local(moto: &str, suite_file: &Path, extra_env: &[(&str, &str)]) -> Value {
@@ -326,14 +324,7 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     assert!(cause.contains("table/task-done: timed out"), "{cause}");
     assert!(cause.contains("$['status']['S']"), "{cause}");
     assert!(cause.contains("http: passed"), "{cause}");
-    // The failed execution carries no output; its report is the Report
-    // state's output, read from the history.
-    let report: Value = events
-        .iter()
-        .rev()
-        .find(|e| e["stateExitedEventDetails"]["name"] == json!("Report"))
-        .and_then(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
-        .unwrap();
+    let report = report_from_history(&events);
     let local = vigil_local(&chain.moto, &suite, &[]);
     assert_eq!(essence(&report), essence(&local));
     assert_eq!(output, Value::Null);
@@ -470,12 +461,7 @@ async fn errors_fail_fast_and_throttling_recovers_the_same_way() {
         "{cause}"
     );
     assert!(cause.contains("throttled: passed"), "{cause}");
-    let report: Value = events
-        .iter()
-        .rev()
-        .find(|e| e["stateExitedEventDetails"]["name"] == json!("Report"))
-        .and_then(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
-        .unwrap();
+    let report = report_from_history(&events);
     let missing = &report["scenarios"][0];
     assert_eq!(
         (&missing["failed_step"], &missing["report"]["attempt"]),

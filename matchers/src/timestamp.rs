@@ -108,20 +108,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> 
 
 /// Durations travel as human-readable text (`"10m"`), the same in the
 /// canonical and the authoring form, so a reviewer reads them in a template.
-pub(crate) mod duration_text {
+/// Used with `#[serde(with = "vigil_matchers::duration_text")]` by every
+/// vigil type that holds a duration.
+pub mod duration_text {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes `"1m 30s"`.
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&humantime::format_duration(*d))
     }
 
+    /// Reads `"90s"`, `"10m"`, `"1h 30m"`, with an error that shows the form.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(d)?;
         humantime::parse_duration(&text).map_err(|e| {
             serde::de::Error::custom(format!(
-                "`{text}` is not a duration ({e}); write e.g. \"90s\", \"10m\" or \"1h 30m\""
+                "`{text}` is not a duration ({e}); write e.g. \"500ms\", \"90s\", \"10m\" or \"1h 30m\""
             ))
         })
     }

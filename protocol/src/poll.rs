@@ -6,6 +6,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use vigil_matchers::duration_text;
 
 /// How a polled step repeats: Smithy-waiter backoff between `min_delay` and
 /// `max_delay` (exponential, with jitter), until `timeout` after the first
@@ -103,25 +104,6 @@ pub struct PollState {
     /// Throttling, 5xx and network errors retried so far.
     #[serde(default)]
     pub transient_errors: u32,
-}
-
-pub(crate) mod duration_text {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_duration(*d))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_duration(&text).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a duration ({e}); write e.g. \"500ms\", \"10s\" or \"5m\""
-            ))
-        })
-    }
 }
 
 #[cfg(test)]

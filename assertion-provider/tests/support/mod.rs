@@ -391,3 +391,28 @@ pub async fn create_tasks_table(client: &AwsClient) {
     )
     .await;
 }
+
+/// The release `bootstrap` as a Lambda runtime client of `cargo lambda
+/// watch` on `watch_port` (function `_`), its AWS calls going to
+/// `aws_endpoint` with test credentials; output silenced.
+pub fn bootstrap_command(binary: &std::path::Path, watch_port: u16, aws_endpoint: &str) -> Command {
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        // A full URI: lambda_runtime parses it as one (host:port/path
+        // without a scheme is rejected).
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{watch_port}/.rt"),
+        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", aws_endpoint)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
