@@ -29,7 +29,7 @@ use vigil_matchers::{CaptureName, Matcher, StepId};
 use vigil_protocol::{Call, CaptureSpec, HttpCall, PollPolicy, Selector};
 
 use crate::names::{ParamName, ScenarioName, SuiteName};
-use crate::suite::{Param, Scenario, Step, Suite};
+use crate::suite::{Param, Permission, Scenario, Step, Suite};
 use crate::validate::{SuiteError, validate};
 
 /// An `aws` call.
@@ -189,6 +189,7 @@ pub struct SuiteBuilder {
     name: String,
     params: Vec<(String, Param)>,
     scenarios: Vec<(String, Vec<StepBuilder>)>,
+    permissions: Vec<Permission>,
 }
 
 impl SuiteBuilder {
@@ -198,7 +199,17 @@ impl SuiteBuilder {
             name: name.to_owned(),
             params: Vec::new(),
             scenarios: Vec::new(),
+            permissions: Vec::new(),
         }
+    }
+    /// An IAM statement for the provider that synth cannot derive.
+    pub fn permission(mut self, actions: &[&str], resources: &[&str]) -> Self {
+        self.permissions.push(Permission {
+            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+            resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+            description: None,
+        });
+        self
     }
     /// A parameter.
     pub fn param(mut self, name: &str, param: Param) -> Self {
@@ -264,6 +275,7 @@ impl SuiteBuilder {
             description: None,
             params,
             scenarios,
+            permissions: self.permissions,
         };
         errors.extend(validate(&suite).iter().map(SuiteError::to_string));
         if errors.is_empty() {

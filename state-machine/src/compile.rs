@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 use vigil_matchers::StepId;
 
-use crate::names::ScenarioName;
+use crate::names::{ParamName, ScenarioName};
 use crate::suite::{Step, Suite};
 use crate::validate::{MAX_STATE_BYTES, validate};
 
@@ -50,12 +50,35 @@ pub struct CompileOptions {
     /// The provider function (ARN or name). The default is the placeholder
     /// the CloudFormation template substitutes.
     pub provider_function: String,
+    /// Values that replace parameters' defaults in the definition: what
+    /// synth read from the environment, or the placeholders CloudFormation
+    /// fills from stack outputs at deploy time. The execution input still
+    /// overrides them.
+    pub param_values: BTreeMap<ParamName, Value>,
+    /// Write every `${` inside the embedded step strings as `\u0024{` (the
+    /// same text once the provider parses the step's JSON). A definition
+    /// that goes into a CloudFormation template needs it: there, `${Name}`
+    /// reads as a substitution (cfn-lint rejects the template, E1029), and
+    /// the steps' `${param}` templates must reach the provider untouched.
+    pub escape_templates: bool,
+}
+
+/// The step's wire text as the definition carries it. A `$` in JSON text
+/// can only be inside a string, so replacing `${` is safe.
+fn embed_step(wire: &str, options: &CompileOptions) -> String {
+    if options.escape_templates {
+        wire.replace("${", "\\u0024{")
+    } else {
+        wire.to_owned()
+    }
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             provider_function: "${ProviderFunctionArn}".to_owned(),
+            param_values: BTreeMap::new(),
+            escape_templates: false,
         }
     }
 }
@@ -171,7 +194,15 @@ pub fn compile(suite: &Suite, options: &CompileOptions) -> Result<Value, Compile
     let defaults: Map<String, Value> = suite
         .params
         .iter()
-        .map(|(k, p)| (k.to_string(), p.default.clone().unwrap_or(Value::Null)))
+        .map(|(k, p)| {
+            let value = options
+                .param_values
+                .get(k)
+                .or(p.default.as_ref())
+                .cloned()
+                .unwrap_or(Value::Null);
+            (k.to_string(), value)
+        })
         .collect();
     let branches = branches(suite);
     let share = response_share(suite, branches.len());
@@ -315,7 +346,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                 "Parameters": {
                     "FunctionName": options.provider_function,
                     "Payload": {
-                        "step": step.spec().to_wire(),
+                        "step": embed_step(&step.spec().to_wire(), options),
                         "params.$": "$.params",
                         "captures.$": "$.captures",
                         "poll.$": "$.last.r.poll",

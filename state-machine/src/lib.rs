@@ -17,5 +17,5 @@ pub mod validate;
 pub use load::{Format, LoadError, load_file, parse};
 pub use names::{BadName, ParamName, ScenarioName, SuiteName};
 pub use source_map::SourceMap;
-pub use suite::{Param, Scenario, Step, Suite};
+pub use suite::{Param, Permission, Scenario, Step, Suite};
 pub use validate::{SuiteError, locate, validate};

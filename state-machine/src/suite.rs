@@ -28,6 +28,25 @@ pub struct Suite {
     pub params: BTreeMap<ParamName, Param>,
     /// Independent scenarios; they run concurrently.
     pub scenarios: BTreeMap<ScenarioName, Scenario>,
+    /// IAM statements the provider needs beyond what `vigil synth` derives
+    /// from the calls (e.g. `execute-api:Invoke` on an API whose URL is a
+    /// stack output). Exact actions only: no wildcards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<Permission>,
+}
+
+/// One IAM statement added to the provider's role by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    /// Exact IAM actions, e.g. `execute-api:Invoke`.
+    pub actions: Vec<String>,
+    /// Resource ARNs; `${param}` templates name parameters (bound at
+    /// deploy time like the calls' templates).
+    pub resources: Vec<String>,
+    /// Why the suite needs it, for reviewers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// Where a parameter's value comes from. The execution input overrides

@@ -238,7 +238,85 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
     }
 
     check_limits(suite, &steps, &mut err);
+    check_permissions(suite, &mut err);
     errors
+}
+
+/// Why an IAM action written in a suite is not one vigil will grant, if it
+/// is not: `prefix:Name`, no wildcard (vigil never grants one).
+pub fn iam_action_problem(action: &str) -> Option<String> {
+    let Some((prefix, name)) = action.split_once(':') else {
+        return Some(format!(
+            "`{action}` is not an IAM action; write `service:Action`, e.g. `execute-api:Invoke`"
+        ));
+    };
+    if action.contains(['*', '?']) {
+        return Some(format!(
+            "`{action}` has a wildcard; vigil grants exact actions only: list each action"
+        ));
+    }
+    let prefix_ok = !prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric());
+    (!(prefix_ok && name_ok)).then(|| {
+        format!(
+            "`{action}` is not an IAM action: the prefix is lower-case letters, digits and `-`, \
+             the name letters and digits, e.g. `dynamodb:GetItem`"
+        )
+    })
+}
+
+/// The suite's hand-written IAM statements: exact actions, at least one
+/// resource, and templates that name parameters only (IAM is fixed when
+/// the stack deploys; a capture has no value then).
+fn check_permissions(suite: &Suite, err: &mut impl FnMut(String, String)) {
+    for (i, p) in suite.permissions.iter().enumerate() {
+        let at = |tail: &str| format!("permissions[{i}]{tail}");
+        if p.actions.is_empty() {
+            err(
+                at(".actions"),
+                "a permission needs at least one action".into(),
+            );
+        }
+        for (k, a) in p.actions.iter().enumerate() {
+            if let Some(problem) = iam_action_problem(a) {
+                err(at(&format!(".actions[{k}]")), problem);
+            }
+        }
+        if p.resources.is_empty() {
+            err(
+                at(".resources"),
+                "a permission needs at least one resource ARN".into(),
+            );
+        }
+        for (k, r) in p.resources.iter().enumerate() {
+            let path = at(&format!(".resources[{k}]"));
+            match template::parse(r) {
+                Err(e) => err(path, e.to_string()),
+                Ok(pieces) => {
+                    for piece in pieces {
+                        match piece {
+                            Piece::Param(name)
+                                if !suite.params.keys().any(|k| k.as_str() == name) =>
+                            {
+                                err(path.clone(), format!("`${{{name}}}` names no parameter"))
+                            }
+                            Piece::Capture(c) => err(
+                                path.clone(),
+                                format!(
+                                    "`${{{c}}}` is a capture; IAM is fixed at deploy time, so a \
+                                     resource may name parameters only"
+                                ),
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Worst cases against Step Functions' limits.

@@ -117,6 +117,7 @@ fn asl_validator_accepts_every_example() {
         let options = CompileOptions {
             provider_function: "arn:aws:lambda:us-east-1:123456789012:function:vigil-provider"
                 .into(),
+            ..CompileOptions::default()
         };
         let def = compile(&suite, &options).unwrap();
         let file = std::env::temp_dir().join(format!(

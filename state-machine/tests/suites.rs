@@ -186,6 +186,24 @@ fn semantic_errors_are_located_by_path() {
 }
 
 #[test]
+fn permissions_take_exact_actions_and_parameters_only() {
+    let p = problems(&format!(
+        "suite: s\nparams: {{Api: x}}\npermissions:\n  - actions: [execute-api:Invoke, \"dynamodb:Get*\", GetItem]\n    resources: [\"arn:aws:execute-api:*:*:${{Api}}/*\", \"${{x.id}}\", \"${{Nope}}\"]\n  - {{actions: [], resources: []}}\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}, capture: {{id: {{path: $.Item}}}}}}\n"
+    ));
+    assert_eq!(
+        p,
+        [
+            "at permissions[0].actions[1]: `dynamodb:Get*` has a wildcard; vigil grants exact actions only: list each action",
+            "at permissions[0].actions[2]: `GetItem` is not an IAM action; write `service:Action`, e.g. `execute-api:Invoke`",
+            "at permissions[0].resources[1]: `${x.id}` is a capture; IAM is fixed at deploy time, so a resource may name parameters only",
+            "at permissions[0].resources[2]: `${Nope}` names no parameter",
+            "at permissions[1].actions: a permission needs at least one action",
+            "at permissions[1].resources: a permission needs at least one resource ARN",
+        ]
+    );
+}
+
+#[test]
 fn semantic_errors_get_lines_from_the_source() {
     let text = format!(
         "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}}}\n      - id: x\n        call: {CALL}\n"
