@@ -1,0 +1,204 @@
+//! The provider's IAM statements, derived from every step of a suite.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use vigil_protocol::Call;
+use vigil_state_machine::Suite;
+use vigil_state_machine::validate::iam_action_problem;
+
+use crate::SynthError;
+use crate::bindings::Bindings;
+use crate::narrow::{self, Derived};
+use crate::sub_text::SubText;
+
+/// Actions granted on resources, merged over all steps: one entry per
+/// action, its resources sorted and deduplicated (`*` absorbs the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grants {
+    /// Action -> resources.
+    pub by_action: BTreeMap<String, BTreeSet<SubText>>,
+    /// Grants wider than a call, for the synth output.
+    pub notes: Vec<String>,
+    /// True when a step captures a secret (the provider then needs a KMS
+    /// key to seal it).
+    pub seals: bool,
+}
+
+impl Grants {
+    fn add(&mut self, action: &str, resource: SubText) {
+        let set = self.by_action.entry(action.to_owned()).or_default();
+        if resource.is_wildcard() {
+            set.clear();
+            set.insert(resource);
+        } else if !set.iter().any(SubText::is_wildcard) {
+            set.insert(resource);
+        }
+    }
+
+    /// Statements grouped so that actions with the same resources share
+    /// one statement: the policy stays short and reads well.
+    pub fn statements(&self) -> Vec<(Vec<String>, Vec<SubText>)> {
+        let mut by_resources: BTreeMap<Vec<SubText>, Vec<String>> = BTreeMap::new();
+        for (action, resources) in &self.by_action {
+            by_resources
+                .entry(resources.iter().cloned().collect())
+                .or_default()
+                .push(action.clone());
+        }
+        let mut out: Vec<(Vec<String>, Vec<SubText>)> =
+            by_resources.into_iter().map(|(r, a)| (a, r)).collect();
+        out.sort();
+        out
+    }
+}
+
+/// Derives the grants of every step and adds the suite's `permissions`.
+/// A call whose grant cannot be derived is an error, unless the suite's
+/// permissions already hold an action for it.
+pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> {
+    let mut grants = Grants::default();
+    let mut problems = Vec::new();
+    let manual: BTreeSet<&str> = suite
+        .permissions
+        .iter()
+        .flat_map(|p| p.actions.iter().map(String::as_str))
+        .collect();
+    for (scenario, sc) in &suite.scenarios {
+        for (i, step) in sc.steps.iter().enumerate() {
+            let path = format!("scenarios.{scenario}.steps[{i}].call");
+            let derived: Result<Derived, String> = match &step.call {
+                Call::Aws {
+                    service,
+                    operation,
+                    params,
+                } => narrow::aws_call(service, operation, params, bindings),
+                Call::Lambda { function, .. } => Ok(narrow::lambda_call(function, bindings)),
+                Call::Http(h) => narrow::http_call(h, bindings),
+            };
+            match derived {
+                Ok(d) => {
+                    for n in d.needs {
+                        grants.add(&n.action, n.resource);
+                    }
+                    grants
+                        .notes
+                        .extend(d.notes.into_iter().map(|n| format!("{path}: {n}")));
+                }
+                Err(e) => {
+                    let covered = match &step.call {
+                        Call::Http(_) => manual.iter().any(|a| {
+                            a.starts_with("execute-api:")
+                                || a.starts_with("lambda:InvokeFunctionUrl")
+                        }),
+                        Call::Aws {
+                            service, operation, ..
+                        } => manual.iter().any(|a| {
+                            a.ends_with(&format!(":{operation}"))
+                                || a.split(':').next() == Some(service.as_str())
+                        }),
+                        Call::Lambda { .. } => false,
+                    };
+                    if !covered {
+                        problems.push(format!("{path}: {e}"));
+                    }
+                }
+            }
+            if step.capture.values().any(|c| c.secret) {
+                grants.seals = true;
+            }
+        }
+    }
+    for (i, p) in suite.permissions.iter().enumerate() {
+        for (k, a) in p.actions.iter().enumerate() {
+            if let Some(problem) = iam_action_problem(a) {
+                problems.push(format!("permissions[{i}].actions[{k}]: {problem}"));
+                continue;
+            }
+            for r in &p.resources {
+                grants.add(a, bindings.render(r));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(grants)
+    } else {
+        Err(SynthError::Permissions(problems))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use vigil_state_machine::{Format, parse};
+
+    fn grants(yaml: &str) -> Result<Grants, SynthError> {
+        let suite = parse(yaml, Format::Yaml, Path::new("s.yaml")).unwrap();
+        let b = Bindings::new(&suite, &BTreeMap::new(), &|_| None, &BTreeSet::new()).unwrap();
+        derive(&suite, &b)
+    }
+
+    #[test]
+    fn steps_merge_into_few_statements() {
+        let g = grants(
+            "suite: s\nparams: {T: Tasks}\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: \"${T}\"}}}\n      - {id: y, call: {kind: aws, service: dynamodb, operation: Query, params: {TableName: \"${T}\"}}, capture: {tok: {path: $.Items, secret: true}}}\n  b:\n    steps:\n      - {id: z, call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: Other}}}\n",
+        )
+        .unwrap();
+        let st = g.statements();
+        assert_eq!(st.len(), 2, "{st:?}");
+        assert_eq!(st[0].0, ["dynamodb:GetItem"]);
+        assert_eq!(st[0].1.len(), 2);
+        assert_eq!(st[1].0, ["dynamodb:Query"]);
+        assert!(g.seals);
+    }
+
+    #[test]
+    fn underivable_calls_are_errors_unless_permissions_cover_them() {
+        let base = "scenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: http, url: \"${Api}/tasks\", auth: {kind: sigv4}}}\n";
+        let e = grants(&format!(
+            "suite: s\nparams: {{Api: {{stack_output: ApiUrl}}}}\n{base}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("scenarios.a.steps[0].call: cannot derive the API's ARN"),
+            "{e}"
+        );
+        let g = grants(&format!(
+            "suite: s\nparams: {{Api: {{stack_output: ApiUrl}}, ApiId: abc}}\npermissions:\n  - actions: [execute-api:Invoke]\n    resources: [\"arn:aws:execute-api:eu-west-1:1:${{ApiId}}/prod/*\"]\n{base}"
+        ))
+        .unwrap();
+        assert_eq!(
+            g.statements(),
+            [(
+                vec!["execute-api:Invoke".to_owned()],
+                vec![SubText::raw("arn:aws:execute-api:eu-west-1:1:abc/prod/*")]
+            )]
+        );
+    }
+
+    #[test]
+    fn run_time_names_stay_within_the_resource_type() {
+        let g = grants(
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: A}}, capture: {t: {path: $.Item.t.S}}}\n      - {id: y, call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: \"${x.t}\"}}}\n",
+        )
+        .unwrap();
+        let r: Vec<String> = g.by_action["dynamodb:GetItem"]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(r.iter().any(|a| a.ends_with("table/*")), "{r:?}");
+        assert!(r.iter().any(|a| a.ends_with("table/A")), "{r:?}");
+    }
+
+    #[test]
+    fn star_absorbs_narrower_resources() {
+        let mut g = Grants::default();
+        g.add("a:B", SubText::raw("arn:x"));
+        g.add("a:B", SubText::raw("*"));
+        g.add("a:B", SubText::raw("arn:y"));
+        assert_eq!(g.by_action["a:B"].len(), 1);
+        assert!(g.by_action["a:B"].iter().all(SubText::is_wildcard));
+    }
+}

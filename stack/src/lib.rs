@@ -1,0 +1,56 @@
+//! A suite's CloudFormation stack.
+//!
+//! `vigil synth` turns a suite into two files: the state machine definition
+//! and `template.json`, the stack that `vigil deploy` creates next to the
+//! application. The stack holds the assertion provider (a Rust Lambda), its
+//! role with least-privilege IAM derived from the suite's calls, the state
+//! machine and its role, two log groups with retention, and a KMS key when
+//! a step captures a secret.
+//!
+//! The template starts from the repository's `template.json.tmpl` (shared
+//! parameters and outputs) and is built from typed CloudFormation
+//! ([`vigil_cfn`]), so the same suite always gives the same bytes.
+
+pub mod actions;
+pub mod bindings;
+pub mod grants;
+#[allow(clippy::all)]
+mod iam_actions;
+pub mod narrow;
+pub mod sizing;
+pub mod skeleton;
+pub mod sub_text;
+pub mod template;
+
+pub use bindings::{Binding, Bindings};
+pub use grants::Grants;
+pub use sub_text::SubText;
+pub use template::{SynthOptions, Synthesized, synthesize};
+
+/// Why a suite's stack cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SynthError {
+    /// The suite itself is invalid.
+    #[error("the suite is not valid:\n{}", indent(.0))]
+    Suite(Vec<String>),
+    /// Parameters cannot be bound (unknown `--param`, clashing names).
+    #[error("parameters cannot be bound:\n{}", indent(.0))]
+    Params(Vec<String>),
+    /// IAM cannot be derived for some calls.
+    #[error(
+        "IAM permissions cannot be derived:\n{}\n(add the statements under `permissions:` in the suite)",
+        indent(.0)
+    )]
+    Permissions(Vec<String>),
+    /// The skeleton `template.json.tmpl` is broken.
+    #[error("template.json.tmpl: {0}")]
+    Skeleton(String),
+}
+
+fn indent(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,62 @@
+//! The template skeleton, `template.json.tmpl` at the repository root:
+//! the parameters, metadata and outputs every suite's stack shares, kept
+//! as a file so reviewers read them as CloudFormation, not as Rust.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use vigil_cfn::Template;
+
+use crate::SynthError;
+
+/// The skeleton's text, compiled in so the `vigil` binary stands alone.
+pub const SKELETON: &str = include_str!("../../template.json.tmpl");
+
+/// The skeleton as a template, and the tags it asks every resource to carry.
+pub fn load() -> Result<(Template, BTreeMap<String, String>), SynthError> {
+    let template: Template =
+        serde_json::from_str(SKELETON).map_err(|e| SynthError::Skeleton(e.to_string()))?;
+    let tags = template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.pointer("/vigil/Tags"))
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((template, tags))
+}
+
+/// The skeleton's parameter names (suite parameters must not take them).
+pub fn parameter_names() -> BTreeSet<String> {
+    load()
+        .map(|(t, _)| t.parameters.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skeleton_reads_and_names_its_parameters_and_outputs() {
+        let (t, tags) = load().unwrap();
+        for p in [
+            "ArtifactBucket",
+            "ArtifactKey",
+            "LogRetentionDays",
+            "StateMachineLogLevel",
+        ] {
+            assert!(t.parameters.contains_key(p), "{p}");
+        }
+        assert!(t.outputs.contains_key("StateMachineArn"));
+        assert_eq!(
+            tags.get("vigil:managed-by").map(String::as_str),
+            Some("vigil")
+        );
+        assert!(t.resources.is_empty());
+    }
+}

@@ -1,0 +1,479 @@
+//! The suite's stack template: skeleton + typed resources.
+//!
+//! Resources (logical ids are stable, so updates change resources in place):
+//!
+//! | id | what |
+//! |---|---|
+//! | `ProviderRole`, `ProviderPolicy` | the provider's role; the policy holds the statements derived from the suite |
+//! | `ProviderLogGroup` | the provider's logs, with retention |
+//! | `ProviderFunction` | the provider (`bootstrap.zip` from the artifact bucket) |
+//! | `StateMachineRole`, `StateMachineLogGroup`, `StateMachine` | the suite's state machine, logging without execution data |
+//! | `SealingKey`, `SealingKeyAlias` | only when a step captures a secret |
+//!
+//! The definition goes in as a plain `DefinitionString` (JSON text), with
+//! `DefinitionSubstitutions` for the provider's ARN and the parameters bound
+//! to stack outputs. A plain string, not a `Definition` object: the ASL has
+//! `null`s (e.g. a poll state that starts empty), which CloudFormation does
+//! not allow as template values, and `cfn-lint` still checks a plain
+//! string against the ASL schema. Substitution keys start with `Vigil` and
+//! never match a `${...}` template of the steps, which CloudFormation
+//! leaves alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use vigil_cfn::iam::{Effect, IamAction, PolicyDocument, Principal, Statement};
+use vigil_cfn::resources::{iam, kms, lambda, logs, stepfunctions};
+use vigil_cfn::{DeletionPolicy, Expr, LogicalId, Parameter, Resource, Template};
+use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::{ParamName, Suite, validate};
+
+use crate::bindings::{Binding, Bindings};
+use crate::grants::{Grants, derive};
+use crate::sizing::{PROVIDER_MEMORY_MB, provider_timeout_seconds};
+use crate::sub_text::SubText;
+use crate::{SynthError, skeleton};
+
+/// The substitution key of the provider function's ARN.
+pub const PROVIDER_ARN_KEY: &str = "VigilProviderFunctionArn";
+
+/// The substitution key of a parameter bound at deploy time.
+pub fn param_key(template_param: &str) -> String {
+    format!("VigilParam{template_param}")
+}
+
+/// What synth needs besides the suite.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SynthOptions {
+    /// `--param NAME=VALUE` values: fixed in the definition and in IAM.
+    pub params: BTreeMap<String, Value>,
+}
+
+/// A synthesized stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synthesized {
+    /// The CloudFormation template.
+    pub template: Template,
+    /// The state machine definition, with placeholders (as in the template).
+    pub definition: Value,
+    /// How each parameter was bound.
+    pub bindings: Bindings,
+    /// The provider's grants.
+    pub grants: Grants,
+}
+
+impl Synthesized {
+    /// Template parameters that the application stack's outputs fill, as
+    /// (template parameter, stack output name).
+    pub fn stack_output_parameters(&self) -> Vec<(String, String)> {
+        self.bindings
+            .iter()
+            .filter_map(|(_, b)| match b {
+                Binding::Deployed {
+                    template_param,
+                    stack_output,
+                    ..
+                } => Some((template_param.clone(), stack_output.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn id(s: &str) -> LogicalId {
+    LogicalId::new(s).expect("vigil's own logical ids are alphanumeric")
+}
+
+fn action(a: &str) -> IamAction {
+    IamAction::new(a).expect("vigil's own actions are exact")
+}
+
+fn sub(text: &SubText) -> Expr {
+    match text.plain() {
+        Some(p) => Expr::Str(p),
+        None => Expr::Sub(text.as_str().to_owned()),
+    }
+}
+
+fn allow(actions: &[&str], resources: Vec<Expr>) -> Statement {
+    Statement {
+        sid: None,
+        effect: Effect::Allow,
+        principal: None,
+        action: actions.iter().map(|a| action(a)).collect(),
+        resource: resources,
+        condition: None,
+    }
+}
+
+fn trust(service: &str) -> PolicyDocument {
+    PolicyDocument::new(vec![Statement {
+        sid: None,
+        effect: Effect::Allow,
+        principal: Some(Principal::service([service])),
+        action: vec![action("sts:AssumeRole")],
+        resource: Vec::new(),
+        condition: None,
+    }])
+}
+
+/// Builds the stack for a suite.
+pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, SynthError> {
+    let problems = validate(suite);
+    if !problems.is_empty() {
+        return Err(SynthError::Suite(
+            problems.iter().map(ToString::to_string).collect(),
+        ));
+    }
+    let (mut template, tags) = skeleton::load()?;
+    let reserved: BTreeSet<String> = template.parameters.keys().cloned().collect();
+    let env = |k: &str| std::env::var(k).ok();
+    let bindings = Bindings::new(suite, &options.params, &env, &reserved)?;
+    let grants = derive(suite, &bindings)?;
+
+    // The definition: fixed values inline, deploy-time ones as placeholders.
+    let mut param_values: BTreeMap<ParamName, Value> = BTreeMap::new();
+    let mut substitutions: BTreeMap<String, Expr> = BTreeMap::new();
+    substitutions.insert(
+        PROVIDER_ARN_KEY.to_owned(),
+        Expr::get_att("ProviderFunction", "Arn"),
+    );
+    for (name, binding) in bindings.iter() {
+        match binding {
+            Binding::Fixed(v) => {
+                param_values.insert(name.clone(), v.clone());
+            }
+            Binding::Deployed {
+                template_param,
+                default,
+                stack_output,
+            } => {
+                let key = param_key(template_param);
+                if suite.params.keys().any(|k| k.as_str() == key) {
+                    return Err(SynthError::Params(vec![format!(
+                        "params.{key}: the name is vigil's placeholder for `{name}`; rename it"
+                    )]));
+                }
+                param_values.insert(name.clone(), Value::String(format!("${{{key}}}")));
+                substitutions.insert(key, Expr::reference(template_param.clone()));
+                template.parameters.insert(
+                    template_param.clone(),
+                    Parameter {
+                        r#type: "String".into(),
+                        default: default.clone(),
+                        description: Some(format!(
+                            "Suite parameter `{name}`: the application stack's output `{stack_output}`."
+                        )),
+                        ..Parameter::default()
+                    },
+                );
+            }
+            Binding::Unknown => {}
+        }
+    }
+    let compile_options = CompileOptions {
+        provider_function: format!("${{{PROVIDER_ARN_KEY}}}"),
+        param_values,
+        escape_templates: true,
+    };
+    let definition =
+        compile(suite, &compile_options).map_err(|e| SynthError::Suite(e.0.clone()))?;
+
+    template.description = Some(format!(
+        "vigil assertion stack for suite `{}`{}",
+        suite.suite,
+        suite
+            .description
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default()
+    ));
+    let mut tag_list: Vec<(String, String)> = tags.into_iter().collect();
+    tag_list.push(("vigil:suite".into(), suite.suite.to_string()));
+    tag_list.sort();
+
+    let r = &mut template.resources;
+    let log_group = |name: &str| logs::LogGroup {
+        log_group_name: Some(Expr::sub(name)),
+        retention_in_days: Some(vigil_cfn::Value::Expr(Expr::reference("LogRetentionDays"))),
+        tags: Some(
+            tag_list
+                .iter()
+                .map(|(k, v)| logs::log_group::Tag {
+                    key: Expr::Str(k.clone()),
+                    value: Expr::Str(v.clone()),
+                })
+                .collect(),
+        ),
+        ..logs::LogGroup::default()
+    };
+    fn disposable(props: impl Into<vigil_cfn::resources::ResourceProperties>) -> Resource {
+        let mut res = Resource::new(props);
+        res.deletion_policy = Some(DeletionPolicy::Delete);
+        res.update_replace_policy = Some(DeletionPolicy::Delete);
+        res
+    }
+
+    r.insert(
+        id("ProviderLogGroup"),
+        disposable(log_group("/vigil/${AWS::StackName}/provider")),
+    );
+    r.insert(
+        id("StateMachineLogGroup"),
+        disposable(log_group("/aws/vendedlogs/states/${AWS::StackName}")),
+    );
+
+    // The provider's role and its derived policy.
+    r.insert(
+        id("ProviderRole"),
+        Resource::new(iam::Role {
+            assume_role_policy_document: trust("lambda.amazonaws.com"),
+            description: Some(Expr::Str(format!(
+                "vigil provider of suite {}: the calls of its steps, nothing else",
+                suite.suite
+            ))),
+            tags: Some(
+                tag_list
+                    .iter()
+                    .map(|(k, v)| iam::role::Tag {
+                        key: Expr::Str(k.clone()),
+                        value: Expr::Str(v.clone()),
+                    })
+                    .collect(),
+            ),
+            ..iam::Role::default()
+        }),
+    );
+    let mut statements = vec![allow(
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+        vec![Expr::get_att("ProviderLogGroup", "Arn")],
+    )];
+    for (actions, resources) in grants.statements() {
+        statements.push(Statement {
+            sid: None,
+            effect: Effect::Allow,
+            principal: None,
+            action: actions.iter().map(|a| action(a)).collect(),
+            resource: resources.iter().map(sub).collect(),
+            condition: None,
+        });
+    }
+    if grants.seals {
+        statements.push(allow(
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+            vec![Expr::get_att("SealingKey", "Arn")],
+        ));
+    }
+    r.insert(
+        id("ProviderPolicy"),
+        Resource::new(iam::Policy {
+            policy_document: PolicyDocument::new(statements),
+            policy_name: Expr::sub("${AWS::StackName}-provider"),
+            roles: Some(vec![Expr::reference("ProviderRole")]),
+            ..iam::Policy::default()
+        }),
+    );
+
+    if grants.seals {
+        let root = Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root");
+        let mut key_policy = vec![Statement {
+            sid: Some("AccountAdministersTheKey".into()),
+            effect: Effect::Allow,
+            principal: Some(Principal::aws([root])),
+            action: KEY_ADMIN_ACTIONS.iter().map(|a| action(a)).collect(),
+            resource: vec![Expr::Str("*".into())],
+            condition: None,
+        }];
+        key_policy.push(Statement {
+            sid: Some("ProviderSealsCaptures".into()),
+            effect: Effect::Allow,
+            principal: Some(Principal::aws([Expr::get_att("ProviderRole", "Arn")])),
+            action: vec![action("kms:Decrypt"), action("kms:GenerateDataKey")],
+            resource: vec![Expr::Str("*".into())],
+            condition: None,
+        });
+        r.insert(
+            id("SealingKey"),
+            disposable(kms::Key {
+                description: Some(Expr::Str(format!(
+                    "vigil suite {}: seals secret captures on their way through the state machine",
+                    suite.suite
+                ))),
+                enable_key_rotation: Some(vigil_cfn::Value::Lit(true)),
+                key_policy: Some(PolicyDocument::new(key_policy)),
+                pending_window_in_days: Some(vigil_cfn::Value::Lit(7)),
+                tags: Some(
+                    tag_list
+                        .iter()
+                        .map(|(k, v)| kms::key::Tag {
+                            key: Expr::Str(k.clone()),
+                            value: Expr::Str(v.clone()),
+                        })
+                        .collect(),
+                ),
+                ..kms::Key::default()
+            }),
+        );
+        r.insert(
+            id("SealingKeyAlias"),
+            Resource::new(kms::Alias {
+                alias_name: Expr::sub("alias/vigil/${AWS::StackName}"),
+                target_key_id: Expr::reference("SealingKey"),
+            }),
+        );
+    }
+
+    let mut env: BTreeMap<String, Expr> = BTreeMap::new();
+    env.insert("RUST_LOG".into(), Expr::Str("info".into()));
+    if grants.seals {
+        env.insert(
+            "VIGIL_SEAL_KMS_KEY_ID".into(),
+            Expr::get_att("SealingKey", "Arn"),
+        );
+    }
+    let mut function = Resource::new(lambda::Function {
+        architectures: Some(vec![Expr::Str("x86_64".into())]),
+        code: lambda::function::Code {
+            s3_bucket: Some(Expr::reference("ArtifactBucket")),
+            s3_key: Some(Expr::reference("ArtifactKey")),
+            ..lambda::function::Code::default()
+        },
+        description: Some(Expr::Str(format!(
+            "vigil assertion provider of suite {}",
+            suite.suite
+        ))),
+        environment: Some(lambda::function::Environment {
+            variables: Some(env),
+        }),
+        handler: Some(Expr::Str("bootstrap".into())),
+        logging_config: Some(lambda::function::LoggingConfig {
+            log_format: Some(Expr::Str("JSON".into())),
+            log_group: Some(Expr::reference("ProviderLogGroup")),
+            ..lambda::function::LoggingConfig::default()
+        }),
+        memory_size: Some(vigil_cfn::Value::Lit(PROVIDER_MEMORY_MB)),
+        role: Expr::get_att("ProviderRole", "Arn"),
+        runtime: Some(Expr::Str("provided.al2023".into())),
+        tags: Some(
+            tag_list
+                .iter()
+                .map(|(k, v)| lambda::function::Tag {
+                    key: Expr::Str(k.clone()),
+                    value: Some(Expr::Str(v.clone())),
+                })
+                .collect(),
+        ),
+        timeout: Some(vigil_cfn::Value::Lit(provider_timeout_seconds(suite))),
+        ..lambda::Function::default()
+    });
+    function.depends_on = vec![id("ProviderPolicy")];
+    r.insert(id("ProviderFunction"), function);
+
+    r.insert(
+        id("StateMachineRole"),
+        Resource::new(iam::Role {
+            assume_role_policy_document: trust("states.amazonaws.com"),
+            description: Some(Expr::Str(format!(
+                "vigil state machine of suite {}: invokes its provider, writes its logs",
+                suite.suite
+            ))),
+            policies: Some(vec![iam::role::Policy {
+                policy_name: Expr::Str("invoke-provider-and-log".into()),
+                policy_document: PolicyDocument::new(vec![
+                    allow(
+                        &["lambda:InvokeFunction"],
+                        vec![
+                            Expr::get_att("ProviderFunction", "Arn"),
+                            Expr::sub("${ProviderFunction.Arn}:*"),
+                        ],
+                    ),
+                    // Log delivery actions take no resource ARN: IAM
+                    // accepts only `*` for them.
+                    allow(&LOG_DELIVERY_ACTIONS, vec![Expr::Str("*".into())]),
+                ]),
+            }]),
+            tags: Some(
+                tag_list
+                    .iter()
+                    .map(|(k, v)| iam::role::Tag {
+                        key: Expr::Str(k.clone()),
+                        value: Expr::Str(v.clone()),
+                    })
+                    .collect(),
+            ),
+            ..iam::Role::default()
+        }),
+    );
+
+    r.insert(
+        id("StateMachine"),
+        Resource::new(stepfunctions::StateMachine {
+            definition_string: Some(Expr::Str(definition.to_string())),
+            definition_substitutions: Some(substitutions),
+            logging_configuration: Some(stepfunctions::state_machine::LoggingConfiguration {
+                destinations: Some(vec![stepfunctions::state_machine::LogDestination {
+                    cloud_watch_logs_log_group: Some(
+                        stepfunctions::state_machine::CloudWatchLogsLogGroup {
+                            log_group_arn: Some(Expr::get_att("StateMachineLogGroup", "Arn")),
+                        },
+                    ),
+                }]),
+                // Inputs and outputs carry captures; they stay in the
+                // execution history (sealed when secret), never in logs.
+                include_execution_data: Some(vigil_cfn::Value::Lit(false)),
+                level: Some(Expr::reference("StateMachineLogLevel")),
+            }),
+            role_arn: Expr::get_att("StateMachineRole", "Arn"),
+            state_machine_name: Some(Expr::sub("${AWS::StackName}")),
+            state_machine_type: Some(Expr::Str("STANDARD".into())),
+            tags: Some(
+                tag_list
+                    .iter()
+                    .map(|(k, v)| stepfunctions::state_machine::TagsEntry {
+                        key: Expr::Str(k.clone()),
+                        value: Expr::Str(v.clone()),
+                    })
+                    .collect(),
+            ),
+            ..stepfunctions::StateMachine::default()
+        }),
+    );
+
+    Ok(Synthesized {
+        template,
+        definition,
+        bindings,
+        grants,
+    })
+}
+
+/// What the account root needs to keep administering the sealing key,
+/// listed one by one (no `kms:*`).
+const KEY_ADMIN_ACTIONS: [&str; 14] = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+];
+
+/// What Step Functions needs to deliver logs to CloudWatch Logs.
+const LOG_DELIVERY_ACTIONS: [&str; 8] = [
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+];
