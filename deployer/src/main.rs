@@ -4,6 +4,10 @@
 //! Exit status everywhere: 0 success / match, 1 an assertion failed,
 //! 2 bad input or an infrastructure error.
 
+mod app_outputs;
+mod artifact;
+mod artifact_bucket;
+mod cloudformation;
 mod commands;
 mod execution;
 mod junit;
@@ -33,17 +37,68 @@ enum Command {
         /// The suite (.yaml, .yml or .json).
         suite: PathBuf,
     },
-    /// Compile a suite into its state machine definition.
+    /// Compile a suite into its stack: `template.json` (CloudFormation,
+    /// least-privilege IAM derived from the steps) and `<suite>.asl.json`.
     Synth {
         /// The suite (.yaml, .yml or .json).
         suite: PathBuf,
         /// Output directory.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
-        /// The provider function's ARN to put in the definition (the
-        /// CloudFormation template's placeholder otherwise).
+        /// Fix a parameter's value in the definition and in IAM, `NAME=VALUE`.
+        #[arg(short, long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Write only the definition, with this provider function ARN in
+        /// it, for a state machine you create yourself.
         #[arg(long)]
         provider_function: Option<String>,
+    },
+    /// Build the provider, upload it, and create or update the suite's
+    /// stack through a change set, streaming its events.
+    Deploy {
+        /// The suite (.yaml, .yml or .json).
+        suite: PathBuf,
+        /// Stack name (default: `vigil-<suite>`).
+        #[arg(long)]
+        stack: Option<String>,
+        /// The application stack whose outputs bind `stack_output` parameters.
+        #[arg(long, value_name = "NAME")]
+        app_stack: Option<String>,
+        /// `cdk deploy --outputs-file` output to bind parameters from instead.
+        #[arg(long, value_name = "FILE")]
+        outputs_file: Option<PathBuf>,
+        /// Fix a parameter's value, `NAME=VALUE`.
+        #[arg(short, long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// A prebuilt `bootstrap.zip` (default: build it with cargo-lambda).
+        #[arg(long, value_name = "PATH")]
+        artifact: Option<PathBuf>,
+        /// The S3 bucket for artifacts (default: vigil's bootstrap bucket,
+        /// created on first use).
+        #[arg(long)]
+        bucket: Option<String>,
+        /// The stack that owns vigil's bootstrap bucket.
+        #[arg(long, default_value = commands::deploy::DEFAULT_BOOTSTRAP)]
+        bootstrap_stack: String,
+        /// Where the synthesized files are written.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Delete a suite's stack and its artifacts (and the bootstrap bucket
+    /// when no other vigil stack uses it).
+    Destroy {
+        /// Stack name.
+        #[arg(long, required_unless_present = "suite")]
+        stack: Option<String>,
+        /// The suite, for its default stack name `vigil-<suite>`.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+        /// The stack that owns vigil's bootstrap bucket.
+        #[arg(long, default_value = commands::deploy::DEFAULT_BOOTSTRAP)]
+        bootstrap_stack: String,
+        /// Keep the bootstrap bucket even when it is empty.
+        #[arg(long)]
+        keep_bootstrap: bool,
     },
     /// Evaluate one pattern (authoring form, JSON or YAML) against one
     /// actual value and print the report.
@@ -75,8 +130,11 @@ enum Command {
     /// attempt), follow it live, and report it.
     Run {
         /// The deployed state machine.
+        #[arg(long, required_unless_present = "stack", conflicts_with = "stack")]
+        state_machine_arn: Option<String>,
+        /// The vigil stack (its `StateMachineArn` output).
         #[arg(long)]
-        state_machine_arn: String,
+        stack: Option<String>,
         /// The suite (for its name and the steps that did not run).
         #[arg(long)]
         suite: PathBuf,
@@ -121,8 +179,36 @@ fn main() -> ExitCode {
         Command::Synth {
             suite,
             out,
+            params,
             provider_function,
-        } => commands::synth(&suite, &out, provider_function),
+        } => commands::synth(&suite, &out, &params, provider_function),
+        Command::Deploy {
+            suite,
+            stack,
+            app_stack,
+            outputs_file,
+            params,
+            artifact,
+            bucket,
+            bootstrap_stack,
+            out,
+        } => commands::deploy::deploy(commands::deploy::DeployArgs {
+            suite,
+            stack,
+            app_stack,
+            outputs_file,
+            params,
+            artifact,
+            bucket,
+            bootstrap_stack,
+            out,
+        }),
+        Command::Destroy {
+            stack,
+            suite,
+            bootstrap_stack,
+            keep_bootstrap,
+        } => commands::destroy(stack, suite.as_deref(), &bootstrap_stack, keep_bootstrap),
         Command::Match {
             pattern,
             actual,
@@ -136,6 +222,7 @@ fn main() -> ExitCode {
         } => commands::local(&suite, &params, json.as_deref(), junit.as_deref()),
         Command::Run {
             state_machine_arn,
+            stack,
             suite,
             commit,
             attempt,
@@ -143,7 +230,8 @@ fn main() -> ExitCode {
             json,
             junit,
         } => commands::run(
-            &state_machine_arn,
+            state_machine_arn,
+            stack.as_deref(),
             &suite,
             commit,
             attempt,

@@ -7,13 +7,10 @@ use anyhow::bail;
 use serde_json::Value;
 use vigil_state_machine::Suite;
 
-/// Every declared parameter's value; an error lists the ones that have none.
-pub fn resolve(
-    suite: &Suite,
-    overrides: &[String],
-    env: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<BTreeMap<String, Value>> {
-    let mut given: BTreeMap<String, Value> = BTreeMap::new();
+/// The `--param NAME=VALUE` values: a JSON value when the text parses as
+/// one (numbers, booleans, objects), else the text. Names must be declared.
+pub fn given(suite: &Suite, overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+    let mut given = BTreeMap::new();
     for o in overrides {
         let Some((k, v)) = o.split_once('=') else {
             bail!("--param `{o}` is not NAME=VALUE");
@@ -29,10 +26,19 @@ pub fn resolve(
                     .join(", ")
             );
         }
-        // A JSON value when it parses as one (numbers, booleans, objects), else text.
         let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned()));
         given.insert(k.to_owned(), value);
     }
+    Ok(given)
+}
+
+/// Every declared parameter's value; an error lists the ones that have none.
+pub fn resolve(
+    suite: &Suite,
+    overrides: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<BTreeMap<String, Value>> {
+    let mut given = given(suite, overrides)?;
     let mut out = BTreeMap::new();
     let mut missing = Vec::new();
     for (name, p) in &suite.params {

@@ -106,6 +106,7 @@ async fn execute_with(
         &CompileOptions {
             provider_function: "arn:aws:lambda:us-east-1:123456789012:function:vigil-provider"
                 .into(),
+            ..CompileOptions::default()
         },
     )
     .unwrap();

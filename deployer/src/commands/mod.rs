@@ -1,5 +1,7 @@
 //! The subcommands.
 
+pub mod deploy;
+
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,7 +12,7 @@ use vigil_state_machine::compile::{CompileOptions, compile};
 use vigil_state_machine::{Format, Suite, locate, parse, validate as validate_suite};
 
 /// Loads and validates, printing every problem; `None` when invalid.
-fn load_valid(path: &Path) -> anyhow::Result<Option<Suite>> {
+pub(crate) fn load_valid(path: &Path) -> anyhow::Result<Option<Suite>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let suite = match parse(&text, Format::of(path), path) {
@@ -59,23 +61,56 @@ pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
 pub fn synth(
     path: &Path,
     out: &Path,
+    params: &[String],
     provider_function: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let Some(suite) = load_valid(path)? else {
         return Ok(ExitCode::from(2));
     };
-    let mut options = CompileOptions::default();
     if let Some(f) = provider_function {
-        options.provider_function = f;
+        // The definition alone, for a state machine created by other means.
+        let mut options = CompileOptions {
+            provider_function: f,
+            ..CompileOptions::default()
+        };
+        for (k, v) in crate::params::resolve(&suite, params, &|k| std::env::var(k).ok())? {
+            if let Ok(name) = vigil_state_machine::ParamName::new(&k) {
+                options.param_values.insert(name, v);
+            }
+        }
+        let def = compile(&suite, &options).map_err(anyhow::Error::msg)?;
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        let file = out.join(format!("{}.asl.json", suite.suite));
+        let mut text = serde_json::to_string_pretty(&def)?;
+        text.push('\n');
+        std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+        println!("{}", file.display());
+        return Ok(ExitCode::SUCCESS);
     }
-    let def = compile(&suite, &options).map_err(anyhow::Error::msg)?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let file = out.join(format!("{}.asl.json", suite.suite));
-    let mut text = serde_json::to_string_pretty(&def)?;
-    text.push('\n');
-    std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
-    println!("{}", file.display());
+    deploy::write_stack(&suite, params, out)?;
+    println!("{}", out.join("template.json").display());
+    println!(
+        "{}",
+        out.join(format!("{}.asl.json", suite.suite)).display()
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn destroy(
+    stack: Option<String>,
+    suite: Option<&Path>,
+    bootstrap_stack: &str,
+    keep_bootstrap: bool,
+) -> anyhow::Result<ExitCode> {
+    let stack = match (stack, suite) {
+        (Some(s), _) => s,
+        (None, Some(p)) => match load_valid(p)? {
+            Some(s) => deploy::default_stack_name(&s),
+            None => return Ok(ExitCode::from(2)),
+        },
+        (None, None) => bail!("pass --stack NAME or --suite FILE"),
+    };
+    deploy::destroy(&stack, bootstrap_stack, keep_bootstrap)
 }
 
 /// Reads JSON, or YAML when the name says so.
@@ -170,8 +205,10 @@ fn current_commit() -> Option<String> {
         .or_else(|| std::env::var("GITHUB_SHA").ok())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn run(
-    state_machine_arn: &str,
+    state_machine_arn: Option<String>,
+    stack: Option<&str>,
     suite_path: &Path,
     commit: Option<String>,
     attempt: Option<u32>,
@@ -184,19 +221,7 @@ pub fn run(
     };
     // Only the parameters given here go into the input: the deployed
     // definition already holds the defaults.
-    let mut given = serde_json::Map::new();
-    for o in params {
-        let Some((k, v)) = o.split_once('=') else {
-            bail!("--param `{o}` is not NAME=VALUE");
-        };
-        if !suite.params.keys().any(|p| p.as_str() == k) {
-            bail!("--param `{k}`: the suite declares no such parameter");
-        }
-        given.insert(
-            k.to_owned(),
-            serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned())),
-        );
-    }
+    let given = crate::params::given(&suite, params)?;
     let input = if given.is_empty() {
         serde_json::json!({})
     } else {
@@ -213,6 +238,12 @@ pub fn run(
         })
         .unwrap_or(1);
     let name = crate::execution::execution_name(suite.suite.as_str(), &commit, attempt);
+    let state_machine_arn = match (state_machine_arn, stack) {
+        (Some(a), _) => a,
+        (None, Some(s)) => deploy::state_machine_of(s)?,
+        (None, None) => bail!("pass --state-machine-arn ARN or --stack NAME"),
+    };
+    let state_machine_arn = state_machine_arn.as_str();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let (report, link) = runtime.block_on(async {
         let (arn, existed) = crate::execution::start(state_machine_arn, &name, &input).await?;
