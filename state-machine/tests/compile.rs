@@ -65,6 +65,41 @@ fn steps_travel_as_strings_and_names_fit() {
 }
 
 #[test]
+fn escaped_steps_decode_to_the_same_step_and_hold_no_substitution_text() {
+    for path in examples() {
+        let suite = load_file(&path).unwrap();
+        let plain = compile(&suite, &CompileOptions::default()).unwrap();
+        let escaped = compile(
+            &suite,
+            &CompileOptions {
+                escape_templates: true,
+                ..CompileOptions::default()
+            },
+        )
+        .unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        all_states(&plain, &mut a);
+        all_states(&escaped, &mut b);
+        let mut templated = 0;
+        for ((_, p), (name, e)) in a.iter().zip(&b) {
+            if p["Type"] != "Task" {
+                continue;
+            }
+            let p = p["Parameters"]["Payload"]["step"].as_str().unwrap();
+            let e = e["Parameters"]["Payload"]["step"].as_str().unwrap();
+            assert!(!e.contains("${"), "{name}: {e}");
+            templated += usize::from(p.contains("${"));
+            assert_eq!(
+                StepSpec::from_wire(p).unwrap(),
+                StepSpec::from_wire(e).unwrap(),
+                "{name}"
+            );
+        }
+        assert!(templated > 0, "{}: no step uses a template", path.display());
+    }
+}
+
+#[test]
 fn after_ties_scenarios_into_one_ordered_branch() {
     let suite =
         load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/cross-scenario.yaml"))

@@ -1,0 +1,80 @@
+//! The local chain every deployed-suite test runs on: moto (Step Functions
+//! executions on, CloudFormation patched by tests/support/moto_sfn.py), its
+//! Lambda proxy, `cargo lambda watch`, and the release `bootstrap` from
+//! bootstrap.zip serving the invocations. Every process stops on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::support::{
+    Guard, bootstrap_command, bootstrap_zip, free_port, unpack_bootstrap, venv, wait_for_port,
+};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// moto (executions on) + proxy + cargo lambda watch + the release bootstrap.
+pub struct Chain {
+    /// moto's URL (for AWS_ENDPOINT_URL).
+    pub moto: String,
+    _parts: Vec<Guard>,
+    _dir: PathBuf,
+}
+
+pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
+    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
+    let dir = std::env::temp_dir().join(format!("vigil-sfn-{}", std::process::id()));
+    let binary = unpack_bootstrap(&zip, &dir);
+    let py = venv().join("bin/python");
+    let (watch_port, moto_port, proxy_port) = (free_port(), free_port(), free_port());
+    let quiet = |c: &mut Command| {
+        c.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    };
+    let bin = venv().join("bin");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut watch = Command::new(bin.join("cargo-lambda"));
+    watch
+        .args([
+            "lambda",
+            "watch",
+            "--only-lambda-apis",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &watch_port.to_string(),
+        ])
+        .current_dir(root().join("assertion-provider"))
+        .env("PATH", &path);
+    quiet(&mut watch);
+    let watch = Guard(watch.spawn().unwrap());
+    let mut moto = Command::new(&py);
+    moto.arg(root().join("tests/support/moto_sfn.py")).args([
+        moto_port.to_string(),
+        proxy_port.to_string(),
+        format!("http://127.0.0.1:{watch_port}"),
+        "_".into(),
+    ]);
+    quiet(&mut moto);
+    let moto = Guard(moto.spawn().unwrap());
+    wait_for_port(watch_port).await;
+    wait_for_port(moto_port).await;
+    wait_for_port(proxy_port).await;
+    let moto_url = format!("http://127.0.0.1:{moto_port}");
+    let mut bs = bootstrap_command(&binary, watch_port, &moto_url);
+    for (k, v) in extra_env {
+        bs.env(k, v);
+    }
+    let bs = Guard(bs.spawn().unwrap());
+    Chain {
+        moto: moto_url,
+        _parts: vec![bs, moto, watch],
+        _dir: dir,
+    }
+}

@@ -1,0 +1,357 @@
+//! `vigil deploy` -> `vigil run` -> `vigil destroy` end to end on moto:
+//! CloudFormation creates the role, function, log groups and state machine
+//! from the synthesized template; the parameters come from the application
+//! stack's outputs (DescribeStacks, and a CDK outputs file); moto's engine
+//! invokes the release provider under `cargo lambda watch`, which reads
+//! DynamoDB in moto. A passing and a failing suite, their exit codes,
+//! reports and JUnit files; cfn-lint on the deployed template.
+
+#[path = "chain/mod.rs"]
+mod chain;
+#[path = "../../assertion-provider/tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use aws_sdk_cloudformation::types::{Capability, StackStatus};
+use chain::{root, start_chain};
+use serde_json::{Value, json};
+use support::{aws, aws_client, bootstrap_zip, test_credentials, venv};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn vigil(moto: &str, args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL", moto)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn fixture(name: &str) -> String {
+    root()
+        .join("deployer/tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn scratch() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vigil-deploy-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The application: a stack with the task table, its name as an output.
+async fn deploy_app_stack(moto: &str) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(test_credentials())
+        .load()
+        .await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let template = json!({
+        "Resources": {"Tasks": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": "AgentTasks",
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
+        }}},
+        "Outputs": {"TaskTableName": {"Value": {"Ref": "Tasks"}}}
+    });
+    cfn.create_stack()
+        .stack_name("AgentStack")
+        .template_body(template.to_string())
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        let d = cfn
+            .describe_stacks()
+            .stack_name("AgentStack")
+            .send()
+            .await
+            .unwrap();
+        if d.stacks()[0].stack_status() == Some(&StackStatus::CreateComplete) {
+            let c = aws_client(moto);
+            aws(
+                &c,
+                "dynamodb",
+                "PutItem",
+                json!({"TableName": "AgentTasks", "Item": {
+                    "task_id": {"S": "t-1"}, "status": {"S": "COMPLETED"},
+                    "created_at": {"S": "2026-01-01T00:00:00Z"}
+                }}),
+            )
+            .await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the application stack did not finish");
+}
+
+fn cfn_lint(template: &Path) {
+    let out = Command::new(venv().join("bin/cfn-lint"))
+        .arg(template)
+        .output()
+        .expect("cfn-lint (./scripts/install-tools installs it)");
+    assert!(
+        out.status.success(),
+        "cfn-lint on {}:\n{}",
+        template.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_run_and_destroy_on_moto() {
+    let chain = start_chain(&[]).await;
+    let moto = chain.moto.clone();
+    deploy_app_stack(&moto).await;
+    let dir = scratch();
+    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"))
+        .display()
+        .to_string();
+    let out = dir.join("out");
+    let out_s = out.display().to_string();
+
+    // A missing application stack is one clear error.
+    let r = vigil(
+        &moto,
+        &[
+            "deploy",
+            &fixture("deployed.yaml"),
+            "--app-stack",
+            "Nope",
+            "--artifact",
+            &zip,
+            "-o",
+            &out_s,
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("stack `Nope` does not exist"),
+        "{}",
+        r.stderr
+    );
+
+    // Deploy the passing suite, outputs from DescribeStacks.
+    let r = vigil(
+        &moto,
+        &[
+            "deploy",
+            &fixture("deployed.yaml"),
+            "--app-stack",
+            "AgentStack",
+            "--artifact",
+            &zip,
+            "-o",
+            &out_s,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("creating the artifact bucket"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("uploaded "), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("stack `vigil-deployed` is CREATE_COMPLETE"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .contains("StateMachineArn = arn:aws:states:us-east-1:"),
+        "{}",
+        r.stdout
+    );
+    cfn_lint(&out.join("template.json"));
+    let template: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("template.json")).unwrap()).unwrap();
+    let policy = &template["Resources"]["ProviderPolicy"]["Properties"]["PolicyDocument"];
+    assert!(
+        policy.to_string().contains(
+            "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TaskTable}"
+        ),
+        "{policy}"
+    );
+
+    // Same suite, same build: nothing to change, nothing uploaded.
+    let r = vigil(
+        &moto,
+        &[
+            "deploy",
+            &fixture("deployed.yaml"),
+            "--app-stack",
+            "AgentStack",
+            "--artifact",
+            &zip,
+            "-o",
+            &out_s,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is already there (same build)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("is up to date (no changes)"),
+        "{}",
+        r.stderr
+    );
+
+    // Run it: passes, JUnit with one case per step.
+    let junit = dir.join("pass.xml").display().to_string();
+    let report = dir.join("pass.json").display().to_string();
+    let r = vigil(
+        &moto,
+        &[
+            "run",
+            "--stack",
+            "vigil-deployed",
+            "--suite",
+            &fixture("deployed.yaml"),
+            "--commit",
+            "0123456789abcdef",
+            "--attempt",
+            "1",
+            "--junit",
+            &junit,
+            "--json",
+            &report,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("started execution deployed-0123456789ab-1"),
+        "{}",
+        r.stderr
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"2\""), "{xml}");
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(rep["failed"], json!(false), "{rep}");
+
+    // The failing twin, outputs from a CDK outputs file.
+    let outputs = dir.join("cdk-outputs.json");
+    std::fs::write(
+        &outputs,
+        r#"{"AgentStack": {"TaskTableName": "AgentTasks"}}"#,
+    )
+    .unwrap();
+    let r = vigil(
+        &moto,
+        &[
+            "deploy",
+            &fixture("deployed-fail.yaml"),
+            "--outputs-file",
+            &outputs.display().to_string(),
+            "--artifact",
+            &zip,
+            "-o",
+            &dir.join("out-fail").display().to_string(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let junit = dir.join("fail.xml").display().to_string();
+    let r = vigil(
+        &moto,
+        &[
+            "run",
+            "--stack",
+            "vigil-deployed-fail",
+            "--suite",
+            &fixture("deployed-fail.yaml"),
+            "--commit",
+            "0123456789abcdef",
+            "--attempt",
+            "1",
+            "--junit",
+            &junit,
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("$['status']['S']"), "{}", r.stdout);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("$[&apos;status&apos;][&apos;S&apos;]") || xml.contains("$['status']['S']"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("RUNNING") && xml.contains("COMPLETED"),
+        "{xml}"
+    );
+
+    // Destroy both; the second takes the now unused bootstrap bucket along.
+    let r = vigil(&moto, &["destroy", "--stack", "vigil-deployed"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("deleted 1 artifact(s)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("kept the artifact bucket"),
+        "{}",
+        r.stderr
+    );
+    let r = vigil(
+        &moto,
+        &["destroy", "--suite", &fixture("deployed-fail.yaml")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("deleted the artifact bucket"),
+        "{}",
+        r.stderr
+    );
+    let r = vigil(
+        &moto,
+        &[
+            "run",
+            "--stack",
+            "vigil-deployed",
+            "--suite",
+            &fixture("deployed.yaml"),
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("stack `vigil-deployed` does not exist"),
+        "{}",
+        r.stderr
+    );
+    let r = vigil(&moto, &["destroy", "--stack", "vigil-deployed"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("nothing to destroy"), "{}", r.stderr);
+
+    std::fs::remove_dir_all(&dir).ok();
+    drop(chain);
+}
