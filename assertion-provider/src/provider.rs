@@ -359,7 +359,7 @@ impl Provider {
             step.capture
                 .iter()
                 .filter(|(_, spec)| spec.secret)
-                .filter_map(|(_, spec)| spec.path.select(&result)),
+                .filter_map(|(_, spec)| spec.take(&result).ok()),
         );
         let selected = match &step.select {
             Some(sel) => sel.select(&result),
@@ -375,16 +375,22 @@ impl Provider {
         let mut new = BTreeMap::new();
         let mut missing = Vec::new();
         for (name, spec) in &step.capture {
-            let Some(value) = spec.path.select(&result) else {
-                missing.push(Mismatch {
-                    path: ValuePath::root(),
-                    kind: MismatchKind::Missing,
-                    expected: format!("a value at {} to capture as {}.{name}", spec.path, step.id),
-                    actual: Actual::Missing,
-                    reason: format!("the capture path {} selected nothing", spec.path),
-                    details: vec![],
-                });
-                continue;
+            let value = match spec.take(&result) {
+                Ok(v) => v,
+                Err(reason) => {
+                    missing.push(Mismatch {
+                        path: ValuePath::root(),
+                        kind: MismatchKind::Missing,
+                        expected: format!(
+                            "a value at {} to capture as {}.{name}",
+                            spec.path, step.id
+                        ),
+                        actual: Actual::Missing,
+                        reason,
+                        details: vec![],
+                    });
+                    continue;
+                }
             };
             let stored = if spec.secret {
                 let aad = CaptureRef::new(step.id.clone(), name.clone()).to_string();

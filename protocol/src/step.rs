@@ -44,6 +44,30 @@ pub struct CaptureSpec {
     /// Seal the value: it never appears in plaintext outside the provider.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub secret: bool,
+    /// The path is a filter (e.g. `$.UserAttributes[?@.Name=='sub'].Value`)
+    /// that must select exactly one node; capture that node, not a list.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub single: bool,
+}
+
+impl CaptureSpec {
+    /// The value to capture from a call's result, or why there is none.
+    pub fn take(&self, result: &Value) -> Result<Value, String> {
+        let selected = self.path.select(result);
+        if !self.single || self.path.is_singular() {
+            return selected
+                .ok_or_else(|| format!("the capture path {} selected nothing", self.path));
+        }
+        match selected {
+            Some(Value::Array(mut nodes)) if nodes.len() == 1 => Ok(nodes.remove(0)),
+            Some(Value::Array(nodes)) => Err(format!(
+                "the capture path {} selected {} nodes; `single` needs exactly one",
+                self.path,
+                nodes.len()
+            )),
+            _ => Err(format!("the capture path {} selected nothing", self.path)),
+        }
+    }
 }
 
 /// What a step calls. Every string inside may hold `${param}` or
@@ -225,6 +249,45 @@ fn serde_path_to_error_like<'de, D: serde::Deserializer<'de>>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn single_captures_unwrap_exactly_one_filtered_node() {
+        let result = serde_json::json!({"UserAttributes": [
+            {"Name": "email", "Value": "a@example.com"},
+            {"Name": "sub", "Value": "1234"}
+        ]});
+        let spec = |path: &str, single: bool| CaptureSpec {
+            path: Selector::parse(path).unwrap(),
+            secret: false,
+            single,
+        };
+        let by_name = "$.UserAttributes[?@.Name=='sub'].Value";
+        assert_eq!(
+            spec(by_name, false).take(&result),
+            Ok(serde_json::json!(["1234"]))
+        );
+        assert_eq!(
+            spec(by_name, true).take(&result),
+            Ok(serde_json::json!("1234"))
+        );
+        let e = spec("$.UserAttributes[*].Value", true)
+            .take(&result)
+            .unwrap_err();
+        assert!(
+            e.contains("selected 2 nodes; `single` needs exactly one"),
+            "{e}"
+        );
+        let e = spec("$.UserAttributes[?@.Name=='x'].Value", true)
+            .take(&result)
+            .unwrap_err();
+        assert!(e.contains("selected 0 nodes"), "{e}");
+        assert!(
+            spec("$.Nope", true)
+                .take(&result)
+                .unwrap_err()
+                .contains("selected nothing")
+        );
+    }
 
     #[test]
     fn steps_round_trip_through_their_wire_string() {
