@@ -209,14 +209,16 @@ impl Artifacts {
         Ok(page.contents().is_empty())
     }
 
-    /// The `TemplateURL` of an uploaded template.
+    /// The `TemplateURL` of an uploaded template. CloudFormation reads it
+    /// from its own S3, so the URL has S3's AWS form even when this process
+    /// talks to an endpoint override (an emulator resolves it the same way):
+    /// virtual-hosted, or path style for bucket names with dots (TLS).
     pub fn url(sdk: &aws_config::SdkConfig, bucket: &str, key: &str) -> String {
-        match sdk.endpoint_url() {
-            Some(endpoint) => format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/')),
-            None => {
-                let region = sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
-                format!("https://{bucket}.s3.{region}.amazonaws.com/{key}")
-            }
+        let region = sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
+        if bucket.contains('.') {
+            format!("https://s3.{region}.amazonaws.com/{bucket}/{key}")
+        } else {
+            format!("https://{bucket}.s3.{region}.amazonaws.com/{key}")
         }
     }
 }

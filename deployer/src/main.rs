@@ -119,6 +119,12 @@ enum Command {
         /// Parameter values, `NAME=VALUE` (a JSON value, or text).
         #[arg(short, long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
+        /// The application stack whose outputs bind `stack_output` parameters.
+        #[arg(long, value_name = "NAME")]
+        app_stack: Option<String>,
+        /// `cdk deploy --outputs-file` output to bind them from instead.
+        #[arg(long, value_name = "FILE")]
+        outputs_file: Option<PathBuf>,
         /// Also write the run report (the state machine's output shape) here.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -217,9 +223,18 @@ fn main() -> ExitCode {
         Command::Local {
             suite,
             params,
+            app_stack,
+            outputs_file,
             json,
             junit,
-        } => commands::local(&suite, &params, json.as_deref(), junit.as_deref()),
+        } => commands::local(
+            &suite,
+            &params,
+            app_stack.as_deref(),
+            outputs_file.as_deref(),
+            json.as_deref(),
+            junit.as_deref(),
+        ),
         Command::Run {
             state_machine_arn,
             stack,

@@ -38,7 +38,26 @@ pub fn resolve(
     overrides: &[String],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<BTreeMap<String, Value>> {
+    resolve_with_outputs(suite, overrides, &BTreeMap::new(), env)
+}
+
+/// Like [`resolve`], with the application stack's outputs binding the
+/// parameters declared with `stack_output` (after `--param`, before `env`
+/// and `default`: the same order as a deployed run).
+pub fn resolve_with_outputs(
+    suite: &Suite,
+    overrides: &[String],
+    outputs: &BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut given = given(suite, overrides)?;
+    for (name, p) in &suite.params {
+        if let Some(v) = p.stack_output.as_ref().and_then(|o| outputs.get(o))
+            && !given.contains_key(name.as_str())
+        {
+            given.insert(name.to_string(), Value::String(v.clone()));
+        }
+    }
     let mut out = BTreeMap::new();
     let mut missing = Vec::new();
     for (name, p) in &suite.params {

@@ -282,14 +282,27 @@ pub fn report(
 pub fn local(
     path: &Path,
     params: &[String],
+    app_stack: Option<&str>,
+    outputs_file: Option<&Path>,
     json: Option<&Path>,
     junit: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let Some(suite) = load_valid(path)? else {
         return Ok(ExitCode::from(2));
     };
-    let params = crate::params::resolve(&suite, params, &|k| std::env::var(k).ok())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let outputs = match (outputs_file, app_stack) {
+        (Some(file), app) => crate::app_outputs::from_cdk_file(file, app)?,
+        (None, Some(app)) => runtime.block_on(async {
+            let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .load()
+                .await;
+            crate::cloudformation::Stacks::new(&sdk).outputs(app).await
+        })?,
+        (None, None) => Default::default(),
+    };
+    let params =
+        crate::params::resolve_with_outputs(&suite, params, &outputs, &|k| std::env::var(k).ok())?;
     let report = runtime.block_on(crate::local::run(&suite, params))?;
     finish(&report, Some(&suite), json, junit, None)
 }
