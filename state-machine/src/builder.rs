@@ -81,7 +81,7 @@ pub struct StepBuilder {
     after: Vec<String>,
     select: Option<String>,
     expect: Option<Matcher>,
-    capture: Vec<(String, String, bool)>,
+    capture: Vec<(String, String, bool, bool)>,
     poll: Option<PollPolicy>,
 }
 
@@ -115,12 +115,20 @@ impl StepBuilder {
     }
     /// Captures a value for later steps.
     pub fn capture(mut self, name: &str, path: &str) -> Self {
-        self.capture.push((name.to_owned(), path.to_owned(), false));
+        self.capture
+            .push((name.to_owned(), path.to_owned(), false, false));
+        self
+    }
+    /// Captures the one node a filter path selects (not a one-element list).
+    pub fn capture_single(mut self, name: &str, path: &str) -> Self {
+        self.capture
+            .push((name.to_owned(), path.to_owned(), false, true));
         self
     }
     /// Captures a value sealed: it never appears in plaintext outside the provider.
     pub fn capture_secret(mut self, name: &str, path: &str) -> Self {
-        self.capture.push((name.to_owned(), path.to_owned(), true));
+        self.capture
+            .push((name.to_owned(), path.to_owned(), true, false));
         self
     }
     /// Polls until matched or timed out.
@@ -154,7 +162,7 @@ impl StepBuilder {
             errors.push(at(e.to_string()));
         }
         let mut capture = BTreeMap::new();
-        for (name, path, secret) in &self.capture {
+        for (name, path, secret, single) in &self.capture {
             let name = CaptureName::new(name)
                 .map_err(|e| errors.push(at(e.to_string())))
                 .ok();
@@ -167,6 +175,7 @@ impl StepBuilder {
                     CaptureSpec {
                         path,
                         secret: *secret,
+                        single: *single,
                     },
                 );
             }
@@ -187,8 +196,9 @@ impl StepBuilder {
 #[derive(Debug, Clone)]
 pub struct SuiteBuilder {
     name: String,
+    description: Option<String>,
     params: Vec<(String, Param)>,
-    scenarios: Vec<(String, Vec<StepBuilder>)>,
+    scenarios: Vec<(String, Option<String>, Vec<StepBuilder>)>,
     permissions: Vec<Permission>,
 }
 
@@ -197,10 +207,16 @@ impl SuiteBuilder {
     pub fn new(name: &str) -> Self {
         SuiteBuilder {
             name: name.to_owned(),
+            description: None,
             params: Vec::new(),
             scenarios: Vec::new(),
             permissions: Vec::new(),
         }
+    }
+    /// What the suite checks, for people (the suite file's `description`).
+    pub fn description(mut self, description: &str) -> Self {
+        self.description = Some(description.to_owned());
+        self
     }
     /// An IAM statement for the provider that synth cannot derive.
     pub fn permission(mut self, actions: &[&str], resources: &[&str]) -> Self {
@@ -229,7 +245,21 @@ impl SuiteBuilder {
     /// A scenario.
     pub fn scenario(mut self, name: &str, steps: impl IntoIterator<Item = StepBuilder>) -> Self {
         self.scenarios
-            .push((name.to_owned(), steps.into_iter().collect()));
+            .push((name.to_owned(), None, steps.into_iter().collect()));
+        self
+    }
+    /// A scenario with a description for people (the file's `description`).
+    pub fn scenario_described(
+        mut self,
+        name: &str,
+        description: &str,
+        steps: impl IntoIterator<Item = StepBuilder>,
+    ) -> Self {
+        self.scenarios.push((
+            name.to_owned(),
+            Some(description.to_owned()),
+            steps.into_iter().collect(),
+        ));
         self
     }
 
@@ -246,7 +276,7 @@ impl SuiteBuilder {
             }
         }
         let mut scenarios = BTreeMap::new();
-        for (name, steps) in self.scenarios {
+        for (name, description, steps) in self.scenarios {
             let steps: Vec<Step> = steps
                 .into_iter()
                 .filter_map(|s| s.build(&mut errors))
@@ -256,13 +286,7 @@ impl SuiteBuilder {
                     errors.push(format!("scenario `{name}` is defined twice"))
                 }
                 Ok(n) => {
-                    scenarios.insert(
-                        n,
-                        Scenario {
-                            description: None,
-                            steps,
-                        },
-                    );
+                    scenarios.insert(n, Scenario { description, steps });
                 }
                 Err(e) => errors.push(e.to_string()),
             }
@@ -272,7 +296,7 @@ impl SuiteBuilder {
         };
         let suite = Suite {
             suite: suite_name,
-            description: None,
+            description: self.description,
             params,
             scenarios,
             permissions: self.permissions,

@@ -95,6 +95,66 @@ fn yaml_json_and_builder_agree() {
     assert_eq!(built, from_yaml);
 }
 
+// The example's `main` is for `cargo run --example`; only `suite()` is used here.
+#[allow(dead_code)]
+#[path = "../../examples/task_lifecycle.rs"]
+mod task_lifecycle;
+
+/// The first place where two JSON values differ, as a JSON pointer with
+/// both sides (`None`: missing on that side).
+fn first_difference(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    at: &str,
+) -> Option<(String, Option<serde_json::Value>, Option<serde_json::Value>)> {
+    use serde_json::Value;
+    let key = |k: &str| format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(l), Some(r)) => first_difference(l, r, &key(k)),
+                (l, r) => Some((key(k), l.cloned(), r.cloned())),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) => (0..x.len().max(y.len())).find_map(|i| {
+            let here = format!("{at}/{i}");
+            match (x.get(i), y.get(i)) {
+                (Some(l), Some(r)) => first_difference(l, r, &here),
+                (l, r) => Some((here, l.cloned(), r.cloned())),
+            }
+        }),
+        _ if a == b => None,
+        _ => Some((at.to_owned(), Some(a.clone()), Some(b.clone()))),
+    }
+}
+
+#[test]
+fn rust_example_equals_task_lifecycle_yaml() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/task-lifecycle.yaml");
+    let from_yaml = load_file(&file).unwrap();
+    let errors = validate(&from_yaml);
+    assert!(errors.is_empty(), "{errors:?}");
+    let built = task_lifecycle::suite();
+    if built != from_yaml {
+        let rust = serde_json::to_value(&built).unwrap();
+        let yaml = serde_json::to_value(&from_yaml).unwrap();
+        match first_difference(&rust, &yaml, "") {
+            Some((pointer, r, y)) => panic!(
+                "examples/task_lifecycle.rs and examples/task-lifecycle.yaml differ first at \
+                 `{pointer}` (suite as JSON, matchers in the authoring form):\n  rust: {}\n  yaml: {}",
+                r.map_or("(missing)".to_owned(), |v| v.to_string()),
+                y.map_or("(missing)".to_owned(), |v| v.to_string()),
+            ),
+            None => panic!(
+                "the suites differ but serialize alike (e.g. a number's type):\nrust: {built:#?}\nyaml: {from_yaml:#?}"
+            ),
+        }
+    }
+}
+
 fn yaml_err(text: &str) -> String {
     parse(text, Format::Yaml, Path::new("suite.yaml"))
         .unwrap_err()

@@ -1,0 +1,375 @@
+"""vigil's main job on one machine: deploy a suite next to an application and
+run it through the deployed state machine, with no AWS account.
+
+It starts, all on 127.0.0.1:
+  * moto (tests/support/moto_sfn.py: Step Functions executions on, Lambda
+    invokes routed to cargo lambda watch, CloudFormation made to behave);
+  * the application "AgentStack": its tables through a CloudFormation stack,
+    a Cognito user pool with two users (passwords in Secrets Manager), and
+    the Task API stand-in (task_api.py) verifying their tokens;
+  * the assertion provider: the release `bootstrap` from bootstrap.zip,
+    serving invocations under `cargo lambda watch`;
+then runs `vigil deploy --app-stack AgentStack` and `vigil run --stack ...`
+(or `vigil local`), prints the report, and stops everything it started.
+
+usage: demo.py [--fail] [--local] [--measure] [--delay S] [--json F] [--junit F]
+               [--vigil PATH] [--artifact PATH] [--suite PATH]
+
+  --fail     one expectation of examples/task-lifecycle.yaml is flipped (the
+             deny scenario's approval row must say APPROVED): the run fails
+             and the report names the exact path (exit status 1)
+  --local    run with `vigil local` instead of the deployed state machine
+  --measure  also run the same steps chained serially and print wall-clock,
+             state transitions and history events of both executions
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+CREDS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_REGION": REGION}
+USERS = {"alice": "Alice-pass-0001!", "bob": "Bob-pass-0002!"}
+REPOS = {"acme/web": "active", "acme/ghost": "active", "acme/legacy": "pending"}
+GIT_REPOS = "acme/web"  # acme/ghost is onboarded but gone from the git host
+FLIP_MARKER = "# ./scripts/demo --fail expects APPROVED here instead."
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, what, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{what} exited early (status {proc.returncode})")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    sys.exit(f"{what} did not listen on 127.0.0.1:{port} within {timeout}s")
+
+
+class Processes:
+    """Every process the demo starts, stopped (with its children) on exit."""
+
+    def __init__(self, log_dir):
+        self.procs, self.log_dir = [], log_dir
+
+    def start(self, name, argv, **kw):
+        log = open(self.log_dir / f"{name}.log", "wb")
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             start_new_session=True, **kw)
+        self.procs.append((name, p))
+        return p
+
+    def dead(self):
+        """The first started process that has exited, with its log's tail."""
+        for name, p in self.procs:
+            if p.poll() is not None:
+                log = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-15:]
+                return name, p.returncode, "\n".join(log)
+        return None
+
+    def stop(self):
+        for _, p in reversed(self.procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for _, p in reversed(self.procs):
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def venv():
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vigil"
+    return Path(os.environ.get("VIGIL_VENV", cache / "venv"))
+
+
+def target_dir():
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vigil"
+    return Path(os.environ.get("CARGO_TARGET_DIR", cache / "target"))
+
+
+def vigil_binary(given):
+    if given:
+        return given
+    subprocess.run(["cargo", "build", "-q", "--locked", "-p", "vigil"], cwd=ROOT, check=True,
+                   env={**os.environ, "CARGO_TARGET_DIR": str(target_dir())})
+    return str(target_dir() / "debug" / "vigil")
+
+
+def artifact(given):
+    if given:
+        return Path(given)
+    zip_path = target_dir() / "lambda" / "bootstrap" / "bootstrap.zip"
+    if not zip_path.exists():
+        print("building the provider (cargo lambda build --release --x86-64; minutes on a fresh machine) ...",
+              file=sys.stderr)
+        subprocess.run(
+            ["cargo", "lambda", "build", "--release", "--x86-64", "--output-format", "zip", "--locked",
+             "-p", "assertion-provider", "--bin", "bootstrap"],
+            cwd=ROOT, check=True,
+            env={**os.environ, "CARGO_TARGET_DIR": str(target_dir()),
+                 "PATH": f"{venv() / 'bin'}:{os.environ.get('PATH', '')}"},
+        )
+    return zip_path
+
+
+def clients(endpoint):
+    kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="demo", aws_secret_access_key="demo")
+    return {n: boto3.client(n, **kw) for n in ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb")}
+
+
+def table(name, *keys):
+    return {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in keys],
+        "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"))],
+    }}
+
+
+def deploy_application(aws, api_url):
+    """AgentStack: Cognito and secrets through their APIs (moto's CloudFormation
+    has no Cognito or Secrets Manager types), the tables through a stack whose
+    outputs are what the suite binds to."""
+    idp = aws["cognito-idp"]
+    pool = idp.create_user_pool(PoolName="agentstack-users")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="task-api",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    for user, password in USERS.items():
+        idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": f"{user}@example.com"}])
+        idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=password, Permanent=True)
+        aws["secretsmanager"].create_secret(Name=f"agentstack/{user}-password",
+                                            SecretString=json.dumps({"password": password}))
+    outputs = {
+        "ApiUrl": api_url, "UserPoolId": pool, "UserPoolClientId": client,
+        "TestUserName": "alice", "TestUserPasswordSecret": "agentstack/alice-password",
+        "OtherUserName": "bob", "OtherUserPasswordSecret": "agentstack/bob-password",
+    }
+    template = {
+        "Description": "AgentStack (local stand-in): the Task API's tables",
+        "Parameters": {k: {"Type": "String"} for k in outputs},
+        "Resources": {
+            "TaskTable": table("AgentStack-Tasks", "task_id"),
+            "TaskApprovalsTable": table("AgentStack-TaskApprovals", "task_id", "request_id"),
+            "TaskEventsTable": table("AgentStack-TaskEvents", "task_id", "event_id"),
+            "RepoTable": table("AgentStack-Repos", "repo"),
+        },
+        "Outputs": {
+            **{k: {"Value": {"Ref": k}} for k in outputs},
+            "TaskTableName": {"Value": {"Ref": "TaskTable"}},
+            "TaskApprovalsTableName": {"Value": {"Ref": "TaskApprovalsTable"}},
+            "TaskEventsTableName": {"Value": {"Ref": "TaskEventsTable"}},
+            "RepoTableName": {"Value": {"Ref": "RepoTable"}},
+        },
+    }
+    cfn = aws["cloudformation"]
+    cfn.create_stack(StackName="AgentStack", TemplateBody=json.dumps(template),
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in outputs.items()])
+    for _ in range(100):
+        stack = cfn.describe_stacks(StackName="AgentStack")["Stacks"][0]
+        if stack["StackStatus"] == "CREATE_COMPLETE":
+            out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+            break
+        time.sleep(0.1)
+    else:
+        sys.exit("AgentStack did not finish")
+    for repo, status in REPOS.items():
+        aws["dynamodb"].put_item(TableName=out["RepoTableName"], Item={
+            "repo": {"S": repo}, "status": {"S": status}, "onboarded_at": {"S": "2026-01-05T09:00:00.000Z"}})
+    return out
+
+
+def flipped_suite(suite, tmp):
+    """The suite with the marked expectation flipped (DENIED -> APPROVED)."""
+    text = Path(suite).read_text()
+    lines = text.splitlines(keepends=True)
+    i = next(i for i, line in enumerate(lines) if FLIP_MARKER in line)
+    lines[i + 1] = lines[i + 1].replace("DENIED", "APPROVED")
+    out = tmp / Path(suite).name
+    out.write_text("".join(lines))
+    return out
+
+
+def serial_suite(suite, tmp):
+    """The same steps chained: each scenario waits for the previous one's
+    last step (`after:`), which the compiler turns into one ordered branch."""
+    text = Path(suite).read_text()
+    text = text.replace("suite: task-lifecycle\n", "suite: task-lifecycle-serial\n", 1)
+    scenarios = re.findall(r"^  ([a-z-]+):\n    description:", text, flags=re.M)
+    last_ids, first_ids = {}, {}
+    for name in scenarios:
+        block = text.split(f"\n  {name}:\n", 1)[1]
+        nxt = re.search(r"^  [a-z-]+:\n    description:", block, flags=re.M)
+        block = block[: nxt.start()] if nxt else block
+        ids = re.findall(r"^      - id: ([a-z0-9-]+)", block, flags=re.M)
+        first_ids[name], last_ids[name] = ids[0], ids[-1]
+    for prev, name in zip(scenarios, scenarios[1:]):
+        first = first_ids[name]
+        text = text.replace(f"      - id: {first}\n", f"      - id: {first}\n        after: [{last_ids[prev]}]\n", 1)
+    out = tmp / "task-lifecycle-serial.yaml"
+    out.write_text(text)
+    return out
+
+
+def history_stats(endpoint, execution_arn):
+    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION,
+                       aws_access_key_id="demo", aws_secret_access_key="demo")
+    d = sfn.describe_execution(executionArn=execution_arn)
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    transitions = sum(1 for e in events if e["type"].endswith("StateEntered"))
+    return {
+        "status": d["status"],
+        "seconds": (d["stopDate"] - d["startDate"]).total_seconds(),
+        "events": len(events),
+        "transitions": transitions,
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--fail", action="store_true")
+    p.add_argument("--local", action="store_true")
+    p.add_argument("--measure", action="store_true")
+    p.add_argument("--delay", type=float, default=1.0, help="seconds per task lifecycle step")
+    p.add_argument("--json")
+    p.add_argument("--junit")
+    p.add_argument("--vigil", help="the vigil binary (default: build it)")
+    p.add_argument("--artifact", help="bootstrap.zip (default: the release build in the cargo target dir)")
+    p.add_argument("--suite", default=str(ROOT / "examples" / "task-lifecycle.yaml"))
+    args = p.parse_args(argv)
+
+    vigil = vigil_binary(args.vigil)
+    zip_path = artifact(args.artifact)
+    tmp = Path(tempfile.mkdtemp(prefix="vigil-demo-"))
+    procs = Processes(tmp)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        watch_port, moto_port, proxy_port, api_port = (free_port() for _ in range(4))
+        bin_dir = venv() / "bin"
+        env_path = f"{bin_dir}:{os.environ.get('PATH', '')}"
+        watch = procs.start("cargo-lambda-watch", [
+            str(bin_dir / "cargo-lambda"), "lambda", "watch", "--only-lambda-apis",
+            "-A", "127.0.0.1", "-P", str(watch_port)],
+            cwd=ROOT / "assertion-provider", env={**os.environ, "PATH": env_path})
+        moto = procs.start("moto", [
+            str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_sfn.py"),
+            str(moto_port), str(proxy_port), f"http://127.0.0.1:{watch_port}", "_"])
+        wait_port(moto_port, moto, "moto")
+        wait_port(proxy_port, moto, "moto's Lambda proxy")
+        wait_port(watch_port, watch, "cargo lambda watch")
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        aws = clients(endpoint)
+
+        api_url = f"http://127.0.0.1:{api_port}"
+        outputs = deploy_application(aws, api_url)
+        api = procs.start("task-api", [
+            str(bin_dir / "python"), str(Path(__file__).with_name("task_api.py")),
+            "--port", str(api_port), "--aws-endpoint", endpoint, "--user-pool-id", outputs["UserPoolId"],
+            "--task-table", outputs["TaskTableName"], "--approvals-table", outputs["TaskApprovalsTableName"],
+            "--events-table", outputs["TaskEventsTableName"], "--repo-table", outputs["RepoTableName"],
+            "--git-repos", GIT_REPOS, "--delay", str(args.delay)])
+        wait_port(api_port, api, "the Task API stand-in")
+
+        # The provider: exactly the binary in the zip `vigil deploy` uploads.
+        with zipfile.ZipFile(zip_path) as z:
+            z.extract("bootstrap", tmp)
+        binary = tmp / "bootstrap"
+        binary.chmod(0o755)
+        procs.start("provider", [str(binary)], env={
+            **os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint,
+            "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt",
+            "AWS_LAMBDA_FUNCTION_NAME": "_", "AWS_LAMBDA_FUNCTION_VERSION": "1",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "RUST_LOG": "warn"})
+
+        vigil_env = {**os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint}
+        suite = flipped_suite(args.suite, tmp) if args.fail else Path(args.suite)
+        report_args = []
+        if args.json:
+            report_args += ["--json", args.json]
+        if args.junit:
+            report_args += ["--junit", args.junit]
+
+        def vigil_run(cmd):
+            """Runs vigil; if a part of the chain dies meanwhile, says which
+            and why instead of waiting for an invocation that never ends."""
+            print(f"$ vigil {' '.join(cmd)}", file=sys.stderr, flush=True)
+            child = subprocess.Popen([vigil, *cmd], env=vigil_env, cwd=ROOT)
+            while child.poll() is None:
+                dead = procs.dead()
+                if dead:
+                    child.terminate()
+                    child.wait()
+                    name, code, log = dead
+                    sys.exit(f"error: {name} exited (status {code}) during the run:\n{log}")
+                time.sleep(0.5)
+            return child.returncode
+
+        if args.local:
+            return vigil_run(["local", str(suite), "--app-stack", "AgentStack", *report_args])
+        code = vigil_run(["deploy", str(suite), "--app-stack", "AgentStack", "--artifact", str(zip_path),
+                          "-o", str(tmp / "out")])
+        if code != 0:
+            return 2
+        commit = f"demo{int(time.time())}"
+        started = time.time()
+        code = vigil_run(["run", "--stack", "vigil-task-lifecycle", "--suite", str(suite),
+                          "--commit", commit, *report_args])
+        if not args.measure:
+            return code
+        parallel = {"wall": time.time() - started}
+        serial_file = serial_suite(suite, tmp)
+        if vigil_run(["deploy", str(serial_file), "--app-stack", "AgentStack", "--artifact", str(zip_path),
+                      "-o", str(tmp / "out-serial")]) != 0:
+            return 2
+        started = time.time()
+        serial_code = vigil_run(["run", "--stack", "vigil-task-lifecycle-serial", "--suite", str(serial_file),
+                                 "--commit", commit])
+        serial = {"wall": time.time() - started}
+        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION,
+                           aws_access_key_id="demo", aws_secret_access_key="demo")
+        for stats, machine in ((parallel, "vigil-task-lifecycle"), (serial, "vigil-task-lifecycle-serial")):
+            arn = f"arn:aws:states:{REGION}:123456789012:stateMachine:{machine}"
+            ex = sfn.list_executions(stateMachineArn=arn)["executions"][0]["executionArn"]
+            stats.update(history_stats(endpoint, ex))
+        print("\n| run | scenarios | status | wall-clock (execution) | state transitions | history events |")
+        print("|---|---|---|---|---|---|")
+        for name, s in (("parallel (as written)", parallel), ("serial (chained with after)", serial)):
+            print(f"| {name} | 4 | {s['status']} | {s['seconds']:.1f} s | {s['transitions']} | {s['events']} |")
+        print(f"\nspeed-up: {serial['seconds'] / parallel['seconds']:.2f}x (lifecycle step delay {args.delay}s)")
+        return code or serial_code
+    finally:
+        procs.stop()
+        if os.environ.get("VIGIL_DEMO_KEEP"):
+            print(f"logs of every process: {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
