@@ -12,7 +12,6 @@
 //! `cargo run --release -p assertion-provider --example poll_economics -- [--json]`
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::sync::Arc;
@@ -245,7 +244,7 @@ async fn main() {
             "| {name} | {t} s | {detected} | {:.1} | {:.1} | {:.1} | {:.0} | {:.1} |",
             o.invocations,
             o.transitions,
-            o.transitions as f64 / minutes,
+            o.transitions / minutes,
             o.events,
             o.lambda_seconds
         );
