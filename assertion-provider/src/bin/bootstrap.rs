@@ -5,7 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use vigil_protocol::{ProviderRequest, ProviderResponse};
 
-#[tokio::main]
+// One invocation at a time is all Lambda ever gives a process, so one
+// thread runs it: no worker pool (each worker costs stack and wakeups), which
+// keeps peak RSS and cold start down.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let provider = assertion_provider::provider_from_env()
