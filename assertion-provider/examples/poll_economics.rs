@@ -199,7 +199,7 @@ async fn main() {
     // The anchor's waiter with its defaults: 30 min total, 5 s interval.
     for (name, backoff, attempts) in [
         ("anchor waiter, backoff 1 (MaxAttempts 360)", 1.0, 360u32),
-        ("anchor waiter, backoff 2 (MaxAttempts 7)", 2.0, 7u32),
+        ("anchor waiter, backoff 2 (MaxAttempts 5)", 2.0, 5u32),
     ] {
         for &t in &times {
             let runs: Vec<Outcome> = (0..OFFSETS)
