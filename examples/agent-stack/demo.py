@@ -209,7 +209,9 @@ def flipped_suite(suite, tmp):
     """The suite with the marked expectation flipped (DENIED -> APPROVED)."""
     text = Path(suite).read_text()
     lines = text.splitlines(keepends=True)
-    i = next(i for i, line in enumerate(lines) if FLIP_MARKER in line)
+    i = next((i for i, line in enumerate(lines) if FLIP_MARKER in line), None)
+    if i is None or "DENIED" not in lines[i + 1]:
+        sys.exit(f"{suite}: --fail needs the line `{FLIP_MARKER}` above a `status: {{S: DENIED}}` expectation")
     lines[i + 1] = lines[i + 1].replace("DENIED", "APPROVED")
     out = tmp / Path(suite).name
     out.write_text("".join(lines))
