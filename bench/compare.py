@@ -199,14 +199,18 @@ def main():
     w_a = find(warm_anchor, "verdict_pass_ms")
     z_a = find(zip_anchor, "zip_bytes")
     s_a = find(synth_anchor, "cdk_synth_ms_median")
+    def judged(ok, target):
+        # A smoke run (one repetition, debug CLI) measures nothing worth judging.
+        return f"{target} (smoke run: not judged)" if a.smoke else f"{target} {'met' if ok else 'MISSED'}"
+
     lines = [
         "| measure | vigil | anchor | ratio | target |",
         "|---|---|---|---|---|",
-        f"| cold start to first verdict (median of {runs}) | {c_o:.1f} ms | {c_a:.1f} ms | {c_a / c_o:.1f}x faster | >= 10x {'met' if c_a / c_o >= 10 else 'MISSED'} |",
-        f"| warm: nested pattern vs 1 MB Query | {warm_ours:.2f} ms | {w_a:.1f} ms | {w_a / warm_ours:.0f}x faster | >= 20x {'met' if w_a / warm_ours >= 20 else 'MISSED'} |",
-        f"| peak RSS of the cold process | {r_o:.1f} MB | {r_a:.1f} MB | {r_a / r_o:.1f}x smaller | <= 20 MB {'met' if r_o <= 20 else 'MISSED'} |",
+        f"| cold start to first verdict (median of {runs}) | {c_o:.1f} ms | {c_a:.1f} ms | {c_a / c_o:.1f}x faster | {judged(c_a / c_o >= 10, '>= 10x')} |",
+        f"| warm: nested pattern vs 1 MB Query | {warm_ours:.2f} ms | {w_a:.1f} ms | {w_a / warm_ours:.0f}x faster | {judged(w_a / warm_ours >= 20, '>= 20x')} |",
+        f"| peak RSS of the cold process | {r_o:.1f} MB | {r_a:.1f} MB | {r_a / r_o:.1f}x smaller | {judged(r_o <= 20, '<= 20 MB')} |",
         f"| deploy artifact (zip) | {zip_ours / 1e6:.2f} MB | {z_a / 1e6:.2f} MB | {zip_ours / z_a:.1f}x larger | - |",
-        f"| synth, 50 steps (median) | {synth_ours:.1f} ms | {s_a:.0f} ms | {s_a / synth_ours:.0f}x faster | <= 50 ms {'met' if synth_ours <= 50 else 'MISSED'} |",
+        f"| synth, 50 steps (median) | {synth_ours:.1f} ms | {s_a:.0f} ms | {s_a / synth_ours:.0f}x faster | {judged(synth_ours <= 50, '<= 50 ms')} |",
     ]
     plines = [
         "| loop | true at | detected after (mean) | invocations | transitions | transitions per polled minute | history events | Lambda GB-s | cost |",
