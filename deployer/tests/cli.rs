@@ -286,3 +286,93 @@ fn validate_synth_and_match_exit_codes() {
     assert!(String::from_utf8_lossy(&fail.stdout).starts_with("5 mismatches:"));
     assert_eq!(m("missing.json").status.code(), Some(2));
 }
+
+/// Bad input anywhere: one clear message naming the file, the place and
+/// what was expected; exit status 2; never a panic.
+#[test]
+fn bad_input_gets_one_clear_error_each() {
+    let dir = std::env::temp_dir().join(format!("vigil-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let call = "{kind: aws, service: dynamodb, operation: GetItem, params: {TableName: T}}";
+    let cases: Vec<(&str, String, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "unknown matcher tag",
+            format!(
+                "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {call}, expect: {{status: {{$regx: a}}}}}}\n"
+            ),
+            vec!["validate"],
+            vec![":5:", "$regx"],
+        ),
+        (
+            "invalid regex",
+            format!(
+                "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {call}, expect: {{status: {{$regex: \"(\"}}}}}}\n"
+            ),
+            vec!["validate"],
+            vec![":5:", "regex"],
+        ),
+        (
+            "not YAML",
+            "suite: s\nscenarios: [\n".to_owned(),
+            vec!["validate"],
+            vec!["not-YAML.yaml:2:12:"],
+        ),
+        (
+            "parameter without a value",
+            format!(
+                "suite: s\nparams: {{Table: {{description: the table}}}}\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {call}}}\n"
+            ),
+            vec!["local"],
+            vec!["parameters without a value: Table"],
+        ),
+        (
+            "undeclared --param",
+            format!("suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {call}}}\n"),
+            vec!["synth", "--param", "Nope=1"],
+            vec!["--param `Nope`: the suite declares no such parameter"],
+        ),
+        (
+            "wildcard permission",
+            format!(
+                "suite: s\npermissions: [{{actions: [\"s3:*\"], resources: [\"*\"]}}]\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {call}}}\n"
+            ),
+            vec!["synth"],
+            vec![":2:", "permissions[0].actions[0]", "wildcard"],
+        ),
+        (
+            "underivable IAM",
+            format!(
+                "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {{kind: aws, service: dynamodb, operation: ExecuteStatement}}}}\n"
+            ),
+            vec!["synth"],
+            vec![
+                "IAM has no action `dynamodb:ExecuteStatement`",
+                "permissions:",
+            ],
+        ),
+    ];
+    for (name, text, args, expected) in cases {
+        let file = dir.join(format!("{}.yaml", name.replace(' ', "-")));
+        std::fs::write(&file, text).unwrap();
+        let mut cmd = vigil();
+        cmd.arg(args[0]).arg(&file).args(&args[1..]);
+        if args[0] == "synth" {
+            cmd.arg("-o").arg(dir.join("out"));
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        for e in expected {
+            assert!(err.contains(e), "{name}: expected `{e}` in:\n{err}");
+        }
+    }
+    let out = vigil()
+        .arg("validate")
+        .arg(dir.join("missing.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.yaml: cannot read"));
+    std::fs::remove_dir_all(&dir).ok();
+}
