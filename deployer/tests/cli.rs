@@ -341,9 +341,7 @@ fn bad_input_gets_one_clear_error_each() {
         ),
         (
             "underivable IAM",
-            format!(
-                "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {{kind: aws, service: dynamodb, operation: ExecuteStatement}}}}\n"
-            ),
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: ExecuteStatement}}\n".to_owned(),
             vec!["synth"],
             vec![
                 "IAM has no action `dynamodb:ExecuteStatement`",
