@@ -47,6 +47,15 @@ fn vigil(moto: &str, args: &[&str]) -> Run {
     }
 }
 
+/// `vigil deploy <fixture> <binding...> --artifact <zip> -o <out>`.
+fn deploy(moto: &str, suite: &str, binding: &[&str], zip: &str, out: &str) -> Run {
+    let suite = fixture(suite);
+    let mut args = vec!["deploy", suite.as_str()];
+    args.extend_from_slice(binding);
+    args.extend(["--artifact", zip, "-o", out]);
+    vigil(moto, &args)
+}
+
 fn fixture(name: &str) -> String {
     root()
         .join("deployer/tests/fixtures")
@@ -138,18 +147,12 @@ async fn deploy_run_and_destroy_on_moto() {
     let out_s = out.display().to_string();
 
     // A missing application stack is one clear error.
-    let r = vigil(
+    let r = deploy(
         &moto,
-        &[
-            "deploy",
-            &fixture("deployed.yaml"),
-            "--app-stack",
-            "Nope",
-            "--artifact",
-            &zip,
-            "-o",
-            &out_s,
-        ],
+        "deployed.yaml",
+        &["--app-stack", "Nope"],
+        &zip,
+        &out_s,
     );
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -159,18 +162,12 @@ async fn deploy_run_and_destroy_on_moto() {
     );
 
     // Deploy the passing suite, outputs from DescribeStacks.
-    let r = vigil(
+    let r = deploy(
         &moto,
-        &[
-            "deploy",
-            &fixture("deployed.yaml"),
-            "--app-stack",
-            "AgentStack",
-            "--artifact",
-            &zip,
-            "-o",
-            &out_s,
-        ],
+        "deployed.yaml",
+        &["--app-stack", "AgentStack"],
+        &zip,
+        &out_s,
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
@@ -203,18 +200,12 @@ async fn deploy_run_and_destroy_on_moto() {
     );
 
     // Same suite, same build: nothing to change, nothing uploaded.
-    let r = vigil(
+    let r = deploy(
         &moto,
-        &[
-            "deploy",
-            &fixture("deployed.yaml"),
-            "--app-stack",
-            "AgentStack",
-            "--artifact",
-            &zip,
-            "-o",
-            &out_s,
-        ],
+        "deployed.yaml",
+        &["--app-stack", "AgentStack"],
+        &zip,
+        &out_s,
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -269,18 +260,14 @@ async fn deploy_run_and_destroy_on_moto() {
         r#"{"AgentStack": {"TaskTableName": "AgentTasks"}}"#,
     )
     .unwrap();
-    let r = vigil(
+    let outputs = outputs.display().to_string();
+    let out_fail = dir.join("out-fail").display().to_string();
+    let r = deploy(
         &moto,
-        &[
-            "deploy",
-            &fixture("deployed-fail.yaml"),
-            "--outputs-file",
-            &outputs.display().to_string(),
-            "--artifact",
-            &zip,
-            "-o",
-            &dir.join("out-fail").display().to_string(),
-        ],
+        "deployed-fail.yaml",
+        &["--outputs-file", &outputs],
+        &zip,
+        &out_fail,
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let junit = dir.join("fail.xml").display().to_string();

@@ -90,12 +90,13 @@ pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> 
                             a.starts_with("execute-api:")
                                 || a.starts_with("lambda:InvokeFunctionUrl")
                         }),
-                        Call::Aws {
-                            service, operation, ..
-                        } => manual.iter().any(|a| {
-                            a.ends_with(&format!(":{operation}"))
-                                || a.split(':').next() == Some(service.as_str())
-                        }),
+                        // Any hand-written action of the service's IAM prefix
+                        // (`states:` for `stepfunctions`) stands for it.
+                        Call::Aws { service, .. } => {
+                            let prefix = crate::actions::service(service)
+                                .map_or(service.as_str(), |s| s.prefix);
+                            manual.iter().any(|a| a.split(':').next() == Some(prefix))
+                        }
                         Call::Lambda { .. } => false,
                     };
                     if !covered {
@@ -174,6 +175,20 @@ mod tests {
                 vec!["execute-api:Invoke".to_owned()],
                 vec![SubText::raw("arn:aws:execute-api:eu-west-1:1:abc/prod/*")]
             )]
+        );
+    }
+
+    #[test]
+    fn a_permission_of_the_services_iam_prefix_covers_an_underivable_operation() {
+        let step = "scenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: ExecuteStatement}}\n";
+        assert!(grants(&format!("suite: s\n{step}")).is_err());
+        let g = grants(&format!(
+            "suite: s\npermissions: [{{actions: [dynamodb:PartiQLSelect], resources: [\"arn:aws:dynamodb:eu-west-1:1:table/T\"]}}]\n{step}"
+        ))
+        .unwrap();
+        assert_eq!(
+            g.by_action.keys().collect::<Vec<_>>(),
+            ["dynamodb:PartiQLSelect"]
         );
     }
 

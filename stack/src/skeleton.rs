@@ -2,7 +2,7 @@
 //! the parameters, metadata and outputs every suite's stack shares, kept
 //! as a file so reviewers read them as CloudFormation, not as Rust.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use vigil_cfn::Template;
@@ -28,13 +28,6 @@ pub fn load() -> Result<(Template, BTreeMap<String, String>), SynthError> {
         })
         .unwrap_or_default();
     Ok((template, tags))
-}
-
-/// The skeleton's parameter names (suite parameters must not take them).
-pub fn parameter_names() -> BTreeSet<String> {
-    load()
-        .map(|(t, _)| t.parameters.keys().cloned().collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

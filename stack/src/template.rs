@@ -117,6 +117,13 @@ fn trust(service: &str) -> PolicyDocument {
     }])
 }
 
+/// The stack's tags as one resource type's tag list.
+fn tag_list_of<T>(list: &[(String, String)], make: impl Fn(Expr, Expr) -> T) -> Vec<T> {
+    list.iter()
+        .map(|(k, v)| make(Expr::Str(k.clone()), Expr::Str(v.clone())))
+        .collect()
+}
+
 /// Builds the stack for a suite.
 pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, SynthError> {
     let problems = validate(suite);
@@ -196,15 +203,10 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
     let log_group = |name: &str| logs::LogGroup {
         log_group_name: Some(Expr::sub(name)),
         retention_in_days: Some(vigil_cfn::Value::Expr(Expr::reference("LogRetentionDays"))),
-        tags: Some(
-            tag_list
-                .iter()
-                .map(|(k, v)| logs::log_group::Tag {
-                    key: Expr::Str(k.clone()),
-                    value: Expr::Str(v.clone()),
-                })
-                .collect(),
-        ),
+        tags: Some(tag_list_of(&tag_list, |key, value| logs::log_group::Tag {
+            key,
+            value,
+        })),
         ..logs::LogGroup::default()
     };
     fn disposable(props: impl Into<vigil_cfn::resources::ResourceProperties>) -> Resource {
@@ -232,15 +234,10 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
                 "vigil provider of suite {}: the calls of its steps, nothing else",
                 suite.suite
             ))),
-            tags: Some(
-                tag_list
-                    .iter()
-                    .map(|(k, v)| iam::role::Tag {
-                        key: Expr::Str(k.clone()),
-                        value: Expr::Str(v.clone()),
-                    })
-                    .collect(),
-            ),
+            tags: Some(tag_list_of(&tag_list, |key, value| iam::role::Tag {
+                key,
+                value,
+            })),
             ..iam::Role::default()
         }),
     );
@@ -302,15 +299,10 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
                 enable_key_rotation: Some(vigil_cfn::Value::Lit(true)),
                 key_policy: Some(PolicyDocument::new(key_policy)),
                 pending_window_in_days: Some(vigil_cfn::Value::Lit(7)),
-                tags: Some(
-                    tag_list
-                        .iter()
-                        .map(|(k, v)| kms::key::Tag {
-                            key: Expr::Str(k.clone()),
-                            value: Expr::Str(v.clone()),
-                        })
-                        .collect(),
-                ),
+                tags: Some(tag_list_of(&tag_list, |key, value| kms::key::Tag {
+                    key,
+                    value,
+                })),
                 ..kms::Key::default()
             }),
         );
@@ -354,15 +346,10 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
         memory_size: Some(vigil_cfn::Value::Lit(PROVIDER_MEMORY_MB)),
         role: Expr::get_att("ProviderRole", "Arn"),
         runtime: Some(Expr::Str("provided.al2023".into())),
-        tags: Some(
-            tag_list
-                .iter()
-                .map(|(k, v)| lambda::function::Tag {
-                    key: Expr::Str(k.clone()),
-                    value: Some(Expr::Str(v.clone())),
-                })
-                .collect(),
-        ),
+        tags: Some(tag_list_of(&tag_list, |key, value| lambda::function::Tag {
+            key,
+            value: Some(value),
+        })),
         timeout: Some(vigil_cfn::Value::Lit(provider_timeout_seconds(suite))),
         ..lambda::Function::default()
     });
@@ -392,15 +379,10 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
                     allow(&LOG_DELIVERY_ACTIONS, vec![Expr::Str("*".into())]),
                 ]),
             }]),
-            tags: Some(
-                tag_list
-                    .iter()
-                    .map(|(k, v)| iam::role::Tag {
-                        key: Expr::Str(k.clone()),
-                        value: Expr::Str(v.clone()),
-                    })
-                    .collect(),
-            ),
+            tags: Some(tag_list_of(&tag_list, |key, value| iam::role::Tag {
+                key,
+                value,
+            })),
             ..iam::Role::default()
         }),
     );
@@ -426,15 +408,9 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
             role_arn: Expr::get_att("StateMachineRole", "Arn"),
             state_machine_name: Some(Expr::sub("${AWS::StackName}")),
             state_machine_type: Some(Expr::Str("STANDARD".into())),
-            tags: Some(
-                tag_list
-                    .iter()
-                    .map(|(k, v)| stepfunctions::state_machine::TagsEntry {
-                        key: Expr::Str(k.clone()),
-                        value: Expr::Str(v.clone()),
-                    })
-                    .collect(),
-            ),
+            tags: Some(tag_list_of(&tag_list, |key, value| {
+                stepfunctions::state_machine::TagsEntry { key, value }
+            })),
             ..stepfunctions::StateMachine::default()
         }),
     );
