@@ -24,7 +24,11 @@ pub struct Chain {
 
 pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
     let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
-    let dir = std::env::temp_dir().join(format!("vigil-sfn-{}", std::process::id()));
+    // One directory per chain: tests of one binary run concurrently, and
+    // unpacking over a bootstrap another chain is running fails (ETXTBSY).
+    static CHAINS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CHAINS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("vigil-sfn-{}-{n}", std::process::id()));
     let binary = unpack_bootstrap(&zip, &dir);
     let py = venv().join("bin/python");
     let (watch_port, moto_port, proxy_port) = (free_port(), free_port(), free_port());
