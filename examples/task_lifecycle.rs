@@ -71,6 +71,15 @@ fn post(url: &str, auth: Option<HttpAuth>, body: Value) -> HttpCall {
     }
 }
 
+/// `GET url` with the API key captured secret by `create-key` in
+/// `X-Api-Key` (the provider unseals it only to send it).
+fn get_with_key(url: &str) -> HttpCall {
+    let mut call = http("GET", url);
+    call.headers
+        .insert("X-Api-Key".to_owned(), "${create-key.key}".to_owned());
+    call
+}
+
 /// Cognito `AdminGetUser` for the test user.
 fn admin_get_user() -> Call {
     aws(
@@ -311,6 +320,65 @@ fn completed() -> Vec<StepBuilder> {
                 ]),
             ),
         ),
+        StepBuilder::new(
+            "create-key",
+            post(
+                "${ApiUrl}/api-keys",
+                Some(alice()),
+                json!({"name": "vigil-ci"}),
+            ),
+        )
+        .expect(response(
+            201,
+            data([
+                ("key_id", re("^ak-[0-9a-f-]{36}$")),
+                ("name", Matcher::exact("vigil-ci")),
+                ("api_key", re("^vk_[A-Za-z0-9_-]{43}$")),
+            ]),
+        ))
+        .capture("key_id", "$.body.data.key_id")
+        .capture_secret("key", "$.body.data.api_key"),
+        StepBuilder::new(
+            "read-with-key",
+            get_with_key("${ApiUrl}/tasks/${submit.id}"),
+        )
+        .expect(response(
+            200,
+            data([
+                ("task_id", captured("submit.id")),
+                ("status", Matcher::exact("COMPLETED")),
+            ]),
+        )),
+        StepBuilder::new(
+            "read-with-bearer-key",
+            get(
+                "${ApiUrl}/tasks/${submit.id}",
+                HttpAuth::Bearer {
+                    token: "${create-key.key}".to_owned(),
+                },
+            ),
+        )
+        .expect(response(200, data([("task_id", captured("submit.id"))]))),
+        StepBuilder::new(
+            "revoke-key",
+            HttpCall {
+                auth: Some(alice()),
+                ..http("DELETE", "${ApiUrl}/api-keys/${create-key.key_id}")
+            },
+        )
+        .expect(response(
+            200,
+            data([
+                ("key_id", captured("create-key.key_id")),
+                ("revoked_at", within_minutes(5)),
+                ("api_key", Matcher::absent()),
+            ]),
+        )),
+        StepBuilder::new(
+            "revoked-key",
+            get_with_key("${ApiUrl}/tasks/${submit.id}"),
+        )
+        .expect(refused(401, "UNAUTHORIZED")),
         StepBuilder::new(
             "other-users-task",
             get("${ApiUrl}/tasks/${submit.id}", bob()),

@@ -95,7 +95,7 @@ fn assert_all_passed(d: &Demo) {
         "{}",
         d.report
     );
-    assert!(d.junit.contains("tests=\"29\""), "{}", d.junit);
+    assert!(d.junit.contains("tests=\"34\""), "{}", d.junit);
     assert!(d.junit.contains("failures=\"0\""), "{}", d.junit);
 }
 

@@ -3,24 +3,35 @@ run it through the deployed state machine, with no AWS account.
 
 It starts, all on 127.0.0.1:
   * moto (tests/support/moto_sfn.py: Step Functions executions on, Lambda
-    invokes routed to cargo lambda watch, CloudFormation made to behave);
+    invokes routed to cargo lambda watch, CloudFormation made to behave;
+    started through moto_kms_tags.py, which also lets the stack create the
+    KMS key that seals secret captures);
   * the application "AgentStack": its tables through a CloudFormation stack,
     a Cognito user pool with two users (passwords in Secrets Manager), and
     the Task API stand-in (task_api.py) verifying their tokens;
   * the assertion provider: the release `bootstrap` from bootstrap.zip,
-    serving invocations under `cargo lambda watch`;
+    serving invocations under `cargo lambda watch` with the environment the
+    deployed stack gives its function (started after `vigil deploy`);
 then runs `vigil deploy --app-stack AgentStack` and `vigil run --stack ...`
 (or `vigil local`), prints the report, and stops everything it started.
 
-usage: demo.py [--fail] [--local] [--measure] [--delay S] [--json F] [--junit F]
-               [--vigil PATH] [--artifact PATH] [--suite PATH]
+usage: demo.py [--fail] [--fail-secret] [--local] [--measure] [--delay S]
+               [--json F] [--junit F] [--vigil PATH] [--artifact PATH]
+               [--suite PATH] [--dump-dir DIR]
 
-  --fail     one expectation of examples/task-lifecycle.yaml is flipped (the
-             deny scenario's approval row must say APPROVED): the run fails
-             and the report names the exact path (exit status 1)
-  --local    run with `vigil local` instead of the deployed state machine
-  --measure  also run the same steps chained serially and print wall-clock,
-             state transitions and history events of both executions
+  --fail         one expectation of examples/task-lifecycle.yaml is flipped
+                 (the deny scenario's approval row must say APPROVED): the run
+                 fails and the report names the exact path (exit status 1)
+  --fail-secret  the API key the completed scenario captures as a secret must
+                 start with `sk_`: that step fails, and its report must show
+                 the path but not the key
+  --local        run with `vigil local` instead of the deployed state machine
+  --measure      also run the same steps chained serially and print wall-clock,
+                 state transitions and history events of both executions
+  --dump-dir     keep what a leak scan reads: every execution's description
+                 and full history (executions/), every process's log (logs/),
+                 the synthesized stack (out/), and each credential the Task API
+                 saw or issued (credentials.tsv)
 """
 
 import argparse
@@ -48,6 +59,7 @@ USERS = {"alice": "Alice-pass-0001!", "bob": "Bob-pass-0002!"}
 REPOS = {"acme/web": "active", "acme/ghost": "active", "acme/legacy": "pending"}
 GIT_REPOS = "acme/web"  # acme/ghost is onboarded but gone from the git host
 FLIP_MARKER = "# ./scripts/demo --fail expects APPROVED here instead."
+FLIP_SECRET_MARKER = "# ./scripts/demo --fail-secret expects an `sk_` key here instead."
 
 
 def free_port():
@@ -138,7 +150,8 @@ def artifact(given):
 
 def clients(endpoint):
     kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="demo", aws_secret_access_key="demo")
-    return {n: boto3.client(n, **kw) for n in ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb")}
+    services = ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb", "lambda", "kms", "stepfunctions")
+    return {n: boto3.client(n, **kw) for n in services}
 
 
 def table(name, *keys):
@@ -205,17 +218,69 @@ def deploy_application(aws, api_url):
     return out
 
 
-def flipped_suite(suite, tmp):
-    """The suite with the marked expectation flipped (DENIED -> APPROVED)."""
-    text = Path(suite).read_text()
+def flip(text, suite, flag, marker, old, new, what):
+    """`text` with the line under `marker` changed from `old` to `new`."""
     lines = text.splitlines(keepends=True)
-    i = next((i for i, line in enumerate(lines) if FLIP_MARKER in line), None)
-    if i is None or "DENIED" not in lines[i + 1]:
-        sys.exit(f"{suite}: --fail needs the line `{FLIP_MARKER}` above a `status: {{S: DENIED}}` expectation")
-    lines[i + 1] = lines[i + 1].replace("DENIED", "APPROVED")
+    i = next((i for i, line in enumerate(lines) if marker in line), None)
+    if i is None or old not in lines[i + 1]:
+        sys.exit(f"{suite}: {flag} needs the line `{marker}` above {what}")
+    lines[i + 1] = lines[i + 1].replace(old, new)
+    return "".join(lines)
+
+
+def flipped_suite(suite, tmp, fail, fail_secret):
+    """The suite with the marked expectations flipped: DENIED -> APPROVED
+    (--fail), and the API key's `vk_` prefix -> `sk_` (--fail-secret)."""
+    text = Path(suite).read_text()
+    if fail:
+        text = flip(text, suite, "--fail", FLIP_MARKER, "DENIED", "APPROVED",
+                    "a `status: {S: DENIED}` expectation")
+    if fail_secret:
+        text = flip(text, suite, "--fail-secret", FLIP_SECRET_MARKER, "^vk_", "^sk_",
+                    "an `api_key: {$regex: \"^vk_...\"}` expectation")
     out = tmp / Path(suite).name
-    out.write_text("".join(lines))
+    out.write_text(text)
     return out
+
+
+def provider_environment(aws, stack):
+    """The environment the stack gives its provider function (RUST_LOG, the
+    sealing key, ...), so the local provider runs as deployed."""
+    function = aws["cloudformation"].describe_stack_resource(
+        StackName=stack, LogicalResourceId="ProviderFunction")["StackResourceDetail"]["PhysicalResourceId"]
+    config = aws["lambda"].get_function_configuration(FunctionName=function)
+    return config.get("Environment", {}).get("Variables", {})
+
+
+def dump_executions(aws, out_dir):
+    """Every execution of every state machine: DescribeExecution and the full
+    GetExecutionHistory, one JSON file per execution."""
+    sfn = aws["stepfunctions"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for ex in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+            arn = ex["executionArn"]
+            events, token = [], None
+            while True:
+                page = sfn.get_execution_history(executionArn=arn, maxResults=1000,
+                                                 **({"nextToken": token} if token else {}))
+                events += page["events"]
+                # moto ignores nextToken and repeats the page: stop on a repeat.
+                if not page.get("nextToken") or page.get("nextToken") == token:
+                    break
+                token = page["nextToken"]
+            record = {"describe": sfn.describe_execution(executionArn=arn), "history": events}
+            (out_dir / f"{ex['name']}.json").write_text(json.dumps(record, indent=1, default=str))
+
+
+def dump_files(tmp, dump_dir):
+    """The processes' logs and the synthesized stacks, copied after every
+    process stopped (so the logs are complete)."""
+    (dump_dir / "logs").mkdir(parents=True, exist_ok=True)
+    for log in tmp.glob("*.log"):
+        shutil.copy(log, dump_dir / "logs" / log.name)
+    for out in tmp.glob("out*"):
+        shutil.copytree(out, dump_dir / out.name, dirs_exist_ok=True)
 
 
 def serial_suite(suite, tmp):
@@ -256,6 +321,7 @@ def history_stats(endpoint, execution_arn):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--fail", action="store_true")
+    p.add_argument("--fail-secret", action="store_true")
     p.add_argument("--local", action="store_true")
     p.add_argument("--measure", action="store_true")
     p.add_argument("--delay", type=float, default=1.0, help="seconds per task lifecycle step")
@@ -264,13 +330,17 @@ def main(argv=None):
     p.add_argument("--vigil", help="the vigil binary (default: build it)")
     p.add_argument("--artifact", help="bootstrap.zip (default: the release build in the cargo target dir)")
     p.add_argument("--suite", default=str(ROOT / "examples" / "task-lifecycle.yaml"))
+    p.add_argument("--dump-dir", type=Path, help="keep histories, logs, stacks and credentials here")
     args = p.parse_args(argv)
+    if args.dump_dir:
+        args.dump_dir.mkdir(parents=True, exist_ok=True)
 
     vigil = vigil_binary(args.vigil)
     zip_path = artifact(args.artifact)
     tmp = Path(tempfile.mkdtemp(prefix="vigil-demo-"))
     procs = Processes(tmp)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    aws = None
     try:
         watch_port, moto_port, proxy_port, api_port = (free_port() for _ in range(4))
         bin_dir = venv() / "bin"
@@ -280,7 +350,7 @@ def main(argv=None):
             "-A", "127.0.0.1", "-P", str(watch_port)],
             cwd=ROOT / "assertion-provider", env={**os.environ, "PATH": env_path})
         moto = procs.start("moto", [
-            str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_sfn.py"),
+            str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_kms_tags.py"),
             str(moto_port), str(proxy_port), f"http://127.0.0.1:{watch_port}", "_"])
         wait_port(moto_port, moto, "moto")
         wait_port(proxy_port, moto, "moto's Lambda proxy")
@@ -295,22 +365,26 @@ def main(argv=None):
             "--port", str(api_port), "--aws-endpoint", endpoint, "--user-pool-id", outputs["UserPoolId"],
             "--task-table", outputs["TaskTableName"], "--approvals-table", outputs["TaskApprovalsTableName"],
             "--events-table", outputs["TaskEventsTableName"], "--repo-table", outputs["RepoTableName"],
-            "--git-repos", GIT_REPOS, "--delay", str(args.delay)])
+            "--git-repos", GIT_REPOS, "--delay", str(args.delay),
+            *(["--record-credentials", str(args.dump_dir / "credentials.tsv")] if args.dump_dir else [])])
         wait_port(api_port, api, "the Task API stand-in")
 
-        # The provider: exactly the binary in the zip `vigil deploy` uploads.
-        with zipfile.ZipFile(zip_path) as z:
-            z.extract("bootstrap", tmp)
-        binary = tmp / "bootstrap"
-        binary.chmod(0o755)
-        procs.start("provider", [str(binary)], env={
-            **os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint,
-            "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt",
-            "AWS_LAMBDA_FUNCTION_NAME": "_", "AWS_LAMBDA_FUNCTION_VERSION": "1",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "RUST_LOG": "warn"})
+        def start_provider(stack_env):
+            """The provider: exactly the binary in the zip `vigil deploy`
+            uploads, with the environment its stack gives it."""
+            with zipfile.ZipFile(zip_path) as z:
+                z.extract("bootstrap", tmp)
+            binary = tmp / "bootstrap"
+            binary.chmod(0o755)
+            procs.start("provider", [str(binary)], env={
+                **os.environ, **stack_env, **CREDS, "AWS_ENDPOINT_URL": endpoint,
+                "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt",
+                "AWS_LAMBDA_FUNCTION_NAME": "_", "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"})
 
         vigil_env = {**os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint}
-        suite = flipped_suite(args.suite, tmp) if args.fail else Path(args.suite)
+        fail = args.fail or args.fail_secret
+        suite = flipped_suite(args.suite, tmp, args.fail, args.fail_secret) if fail else Path(args.suite)
         report_args = []
         if args.json:
             report_args += ["--json", args.json]
@@ -333,11 +407,16 @@ def main(argv=None):
             return child.returncode
 
         if args.local:
+            # The provider runs inside `vigil local`; it seals secret
+            # captures with a KMS key of its own.
+            key = aws["kms"].create_key(Description="vigil local: sealing key of secret captures")
+            vigil_env["VIGIL_SEAL_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
             return vigil_run(["local", str(suite), "--app-stack", "AgentStack", *report_args])
         code = vigil_run(["deploy", str(suite), "--app-stack", "AgentStack", "--artifact", str(zip_path),
                           "-o", str(tmp / "out")])
         if code != 0:
             return 2
+        start_provider(provider_environment(aws, "vigil-task-lifecycle"))
         commit = f"demo{int(time.time())}"
         started = time.time()
         code = vigil_run(["run", "--stack", "vigil-task-lifecycle", "--suite", str(suite),
@@ -353,8 +432,7 @@ def main(argv=None):
         serial_code = vigil_run(["run", "--stack", "vigil-task-lifecycle-serial", "--suite", str(serial_file),
                                  "--commit", commit])
         serial = {"wall": time.time() - started}
-        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION,
-                           aws_access_key_id="demo", aws_secret_access_key="demo")
+        sfn = aws["stepfunctions"]
         for stats, machine in ((parallel, "vigil-task-lifecycle"), (serial, "vigil-task-lifecycle-serial")):
             arn = f"arn:aws:states:{REGION}:123456789012:stateMachine:{machine}"
             ex = sfn.list_executions(stateMachineArn=arn)["executions"][0]["executionArn"]
@@ -366,7 +444,14 @@ def main(argv=None):
         print(f"\nspeed-up: {serial['seconds'] / parallel['seconds']:.2f}x (lifecycle step delay {args.delay}s)")
         return code or serial_code
     finally:
+        if args.dump_dir and aws is not None:
+            try:
+                dump_executions(aws, args.dump_dir / "executions")
+            except Exception as e:  # keep the run's own error, and still stop everything
+                print(f"error: cannot dump the executions: {e}", file=sys.stderr)
         procs.stop()
+        if args.dump_dir:
+            dump_files(tmp, args.dump_dir)
         if os.environ.get("VIGIL_DEMO_KEEP"):
             print(f"logs of every process: {tmp}", file=sys.stderr)
         else:

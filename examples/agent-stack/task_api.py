@@ -11,8 +11,13 @@ Python like moto and runs in the same venv.
 Behaviour (from the platform's documentation):
 
 * Auth: the raw Cognito ID token in `Authorization` (no "Bearer "), RS256
-  checked against the pool's JWKS; missing or invalid -> 401.
-  `user_id` is the token's `sub`.
+  checked against the pool's JWKS; or a personal API key, in `X-Api-Key`
+  or as `Authorization: Bearer <key>`; missing, invalid or revoked -> 401.
+  `user_id` is the token's `sub` (the key owner's, for an API key).
+* API keys (for CI jobs that cannot sign in): POST /api-keys -> 201 with
+  the key in `api_key`, shown this once (only its SHA-256 is kept);
+  DELETE /api-keys/{key_id} -> 200 revoked; 404 KEY_NOT_FOUND (missing,
+  someone else's). Managing keys needs a Cognito token, not a key.
 * Envelopes: `{"data": ...}`; errors `{"error": {code, message, request_id}}`.
 * POST /tasks -> 201 SUBMITTED; 400 VALIDATION_ERROR; 422 REPO_NOT_ONBOARDED.
 * GET /tasks/{id} -> 200 (no user_id); 404 TASK_NOT_FOUND; 403 FORBIDDEN.
@@ -30,12 +35,20 @@ Behaviour (from the platform's documentation):
 usage: task_api.py --port P --aws-endpoint URL --user-pool-id ID
                    --task-table T --approvals-table A --events-table E
                    --repo-table R [--git-repos acme/web,...] [--delay 1.0]
+                   [--record-credentials FILE]
+
+--record-credentials appends every credential the API sees or issues to
+FILE, one `<kind>\t<value>` line each (kinds: `authorization`,
+`x-api-key`, `issued-api-key`), so a leak test knows the exact secret
+strings to search vigil's outputs for.
 """
 
 import argparse
+import hashlib
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 import urllib.request
@@ -156,6 +169,55 @@ class Tokens:
         return claims["sub"]
 
 
+class Credentials:
+    """Appends each credential seen or issued to a file (see --record-credentials)."""
+
+    def __init__(self, path):
+        self.path, self._lock = path, threading.Lock()
+
+    def record(self, kind, value):
+        if self.path and value:
+            with self._lock, open(self.path, "a", encoding="utf-8") as f:
+                f.write(f"{kind}\t{value}\n")
+
+
+class ApiKeys:
+    """Personal API keys, kept by SHA-256 (in memory: the stand-in's keys
+    live as long as the process)."""
+
+    def __init__(self):
+        self._by_hash, self._by_id = {}, {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def digest(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue(self, user, name):
+        key = "vk_" + secrets.token_urlsafe(32)
+        row = {"key_id": f"ak-{uuid.uuid4()}", "user_id": user, "name": name,
+               "created_at": now(), "revoked_at": None}
+        with self._lock:
+            self._by_hash[self.digest(key)] = row
+            self._by_id[row["key_id"]] = row
+        return key, row
+
+    def user(self, key):
+        with self._lock:
+            row = self._by_hash.get(self.digest(key))
+        if row is None or row["revoked_at"]:
+            raise ApiError(401, "UNAUTHORIZED", "unknown or revoked API key")
+        return row["user_id"]
+
+    def revoke(self, user, key_id):
+        with self._lock:
+            row = self._by_id.get(key_id)
+            if row is None or row["user_id"] != user or row["revoked_at"]:
+                raise ApiError(404, "KEY_NOT_FOUND", f"no API key {key_id}")
+            row["revoked_at"] = now()
+            return dict(row)
+
+
 class Lifecycle:
     """Moves each task through its states, one step per `delay` seconds."""
 
@@ -238,8 +300,34 @@ class Lifecycle:
 
 
 class Api:
-    def __init__(self, store, tokens, lifecycle):
+    def __init__(self, store, tokens, lifecycle, keys, credentials):
         self.store, self.tokens, self.lifecycle = store, tokens, lifecycle
+        self.keys, self.credentials = keys, credentials
+
+    def caller(self, headers, keys_allowed):
+        """The caller's user id, from an API key or a Cognito ID token."""
+        authorization, api_key = headers.get("authorization"), headers.get("x-api-key")
+        self.credentials.record("authorization", authorization)
+        self.credentials.record("x-api-key", api_key)
+        bearer = authorization[len("Bearer "):] if authorization and authorization.startswith("Bearer ") else None
+        key = api_key or bearer
+        if key is not None:
+            if not keys_allowed:
+                raise ApiError(403, "FORBIDDEN", "API keys cannot manage API keys")
+            return self.keys.user(key)
+        return self.tokens.user(authorization)
+
+    def create_key(self, user, body):
+        name = body.get("name") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise ApiError(400, "VALIDATION_ERROR", "name is required")
+        key, row = self.keys.issue(user, name)
+        self.credentials.record("issued-api-key", key)
+        return 201, {"key_id": row["key_id"], "name": name, "api_key": key, "created_at": row["created_at"]}
+
+    def revoke_key(self, user, key_id):
+        row = self.keys.revoke(user, key_id)
+        return 200, {"key_id": row["key_id"], "name": row["name"], "revoked_at": row["revoked_at"]}
 
     def create(self, user, body):
         if not isinstance(body, dict):
@@ -346,11 +434,14 @@ class Api:
         return 202, data
 
 
+# (method, path, whether an API key may call it, action)
 ROUTES = [
-    ("POST", re.compile(r"^/tasks$"), lambda api, u, m, b: api.create(u, b)),
-    ("GET", re.compile(r"^/tasks/([^/]+)$"), lambda api, u, m, b: api.get(u, m[1])),
-    ("POST", re.compile(r"^/tasks/([^/]+)/approve$"), lambda api, u, m, b: api.decide(u, m[1], "approve", b)),
-    ("POST", re.compile(r"^/tasks/([^/]+)/deny$"), lambda api, u, m, b: api.decide(u, m[1], "deny", b)),
+    ("POST", re.compile(r"^/tasks$"), True, lambda api, u, m, b: api.create(u, b)),
+    ("GET", re.compile(r"^/tasks/([^/]+)$"), True, lambda api, u, m, b: api.get(u, m[1])),
+    ("POST", re.compile(r"^/tasks/([^/]+)/approve$"), True, lambda api, u, m, b: api.decide(u, m[1], "approve", b)),
+    ("POST", re.compile(r"^/tasks/([^/]+)/deny$"), True, lambda api, u, m, b: api.decide(u, m[1], "deny", b)),
+    ("POST", re.compile(r"^/api-keys$"), False, lambda api, u, m, b: api.create_key(u, b)),
+    ("DELETE", re.compile(r"^/api-keys/([^/]+)$"), False, lambda api, u, m, b: api.revoke_key(u, m[1])),
 ]
 
 
@@ -378,10 +469,10 @@ def handler(api, verbose):
             try:
                 if self.command == "GET" and path == "/health":
                     return self.reply(200, {"data": {"ok": True}})
-                for method, pattern, action in ROUTES:
+                for method, pattern, keys_allowed, action in ROUTES:
                     m = pattern.match(path)
                     if m and method == self.command:
-                        user = api.tokens.user(self.headers.get("authorization"))
+                        user = api.caller(self.headers, keys_allowed)
                         try:
                             body = json.loads(raw) if raw else None
                         except ValueError:
@@ -411,6 +502,7 @@ def main(argv=None):
     p.add_argument("--repo-table", required=True)
     p.add_argument("--git-repos", default="", help="comma-separated repositories the git host has")
     p.add_argument("--delay", type=float, default=1.0, help="seconds per lifecycle step")
+    p.add_argument("--record-credentials", help="append every credential seen or issued to this file")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
     store = Store(args)
@@ -418,6 +510,8 @@ def main(argv=None):
         store,
         Tokens(args.aws_endpoint, args.region, args.user_pool_id),
         Lifecycle(store, args.delay, {r for r in args.git_repos.split(",") if r}),
+        ApiKeys(),
+        Credentials(args.record_credentials),
     )
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(api, args.verbose))
     server.daemon_threads = True
