@@ -72,14 +72,14 @@ pub struct Param {
 const PARAM_KEYS: [&str; 4] = ["default", "env", "stack_output", "description"];
 
 impl<'de> Deserialize<'de> for Param {
-    /// `{default, env, stack_output, description}`, or a bare literal as
-    /// the default (`Region: eu-west-1`).
+    /// `{default, env, stack_output, description}` (any of them, or none:
+    /// `{}` is a parameter whose value must come from the run, which is how
+    /// `Param::default()` serializes), or a bare literal as the default
+    /// (`Region: eu-west-1`).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
         match v {
-            Value::Object(map)
-                if !map.is_empty() && map.keys().all(|k| PARAM_KEYS.contains(&k.as_str())) =>
-            {
+            Value::Object(map) if map.keys().all(|k| PARAM_KEYS.contains(&k.as_str())) => {
                 let text = |k: &str| -> Result<Option<String>, D::Error> {
                     match map.get(k) {
                         None | Some(Value::Null) => Ok(None),
@@ -175,5 +175,43 @@ impl Step {
             capture: self.capture.clone(),
             poll: self.poll.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn param(v: Value) -> Result<Param, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+
+    /// Caught by the `suite` fuzz target's read-back check: `{env: null}`
+    /// read as a parameter with no source, which serialized as `{}`, which
+    /// did not read back. A parameter without a source is legitimate (its value
+    /// comes from `--param` or the execution input), so `{}` means it.
+    #[test]
+    fn a_parameter_without_a_source_reads_back() {
+        assert_eq!(param(json!({})), Ok(Param::default()));
+        assert_eq!(param(json!({"env": null})), Ok(Param::default()));
+        let text = serde_json::to_value(Param::default()).unwrap();
+        assert_eq!(text, json!({}));
+        assert_eq!(param(text), Ok(Param::default()));
+    }
+
+    #[test]
+    fn parameters_are_literals_or_their_own_keys() {
+        assert_eq!(
+            param(json!("eu-west-1")),
+            Ok(Param {
+                default: Some(json!("eu-west-1")),
+                ..Param::default()
+            })
+        );
+        let e = param(json!({"region": "eu-west-1"})).unwrap_err();
+        assert!(e.contains("write {default: {...}}"), "{e}");
+        let e = param(json!({"env": 3})).unwrap_err();
+        assert!(e.contains("`env` must be a string"), "{e}");
     }
 }
