@@ -166,9 +166,41 @@ pub fn branches(suite: &Suite) -> Vec<Branch> {
     out
 }
 
+/// The suffixes of the states each step compiles to, in order: the Task,
+/// then its Choice, Wait and the Pass states that record the outcome.
+pub const STEP_STATE_SUFFIXES: [&str; 7] = [
+    "",
+    " · verdict",
+    " · wait",
+    " · record",
+    " · passed",
+    " · failed",
+    " · crashed",
+];
+
+/// The names of a step's states (see [`STEP_STATE_SUFFIXES`]).
+pub fn step_state_names(scenario: &str, step: &str) -> [String; 7] {
+    STEP_STATE_SUFFIXES.map(|suffix| state_name(scenario, step, suffix))
+}
+
+/// The Pass state a branch starts with, named after its first scenario.
+/// The parentheses keep it apart from every step's states: a step id is
+/// letters, digits, `_` and `-`, so a step called `start` is `<scenario> ·
+/// start`, not this.
+pub fn branch_start_name(scenario: &str) -> String {
+    format!("{scenario} · (start)")
+}
+
+/// The Pass state a branch ends with when every step passed; see
+/// [`branch_start_name`] for why the parentheses.
+pub fn branch_done_name(scenario: &str) -> String {
+    format!("{scenario} · (done)")
+}
+
 /// A state name that fits Step Functions' 80 characters: the step part is
 /// shortened (with a short hash of the full name, so names stay unique) when
-/// `<scenario> · <step><suffix>` would be longer.
+/// `<scenario> · <step><suffix>` would be longer. The hash has 16 bits, so
+/// two long ids can still meet; [`crate::validate`] reports that.
 pub fn state_name(scenario: &str, step: &str, suffix: &str) -> String {
     let full = format!("{scenario} · {step}{suffix}");
     if full.chars().count() <= MAX_STATE_NAME_CHARS {
@@ -303,8 +335,8 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
         .collect::<Vec<_>>()
         .join("+");
     let first_scenario = branch.scenarios[0].as_str();
-    let start = format!("{first_scenario} · start");
-    let done = format!("{first_scenario} · done");
+    let start = branch_start_name(first_scenario);
+    let done = branch_done_name(first_scenario);
     let mut states = Map::new();
     let task_names: Vec<String> = branch
         .steps
@@ -323,12 +355,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
         let step = &suite.scenarios[sc].steps[*i];
         let (sc, id) = (sc.as_str(), step.id.as_str());
         let task = &task_names[k];
-        let verdict = state_name(sc, id, " · verdict");
-        let wait = state_name(sc, id, " · wait");
-        let record = state_name(sc, id, " · record");
-        let passed = state_name(sc, id, " · passed");
-        let failed = state_name(sc, id, " · failed");
-        let crashed = state_name(sc, id, " · crashed");
+        let [_, verdict, wait, record, passed, failed, crashed] = step_state_names(sc, id);
         let next = task_names
             .get(k + 1)
             .cloned()
@@ -447,4 +474,79 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
         }),
     );
     json!({"StartAt": start, "States": Value::Object(states)})
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::{Format, parse};
+
+    /// A suite of one scenario whose steps have these ids.
+    fn suite(scenario: &str, ids: &[&str]) -> Suite {
+        let steps: String = ids
+            .iter()
+            .map(|id| {
+                format!("      - id: {id}\n        call: {{kind: http, url: \"http://x/\"}}\n")
+            })
+            .collect();
+        let text = format!("suite: s\nscenarios:\n  {scenario}:\n    steps:\n{steps}");
+        parse(&text, Format::Yaml, Path::new("t.yaml")).unwrap()
+    }
+
+    fn branch_states(def: &Value) -> &Map<String, Value> {
+        def["States"]["Scenarios"]["Branches"][0]["States"]
+            .as_object()
+            .unwrap()
+    }
+
+    /// Caught by the `suite` fuzz target's state-count check: the branch's
+    /// own states were named `<scenario> · start` / `· done`, the very
+    /// names of the Task of a step called `start` or `done`, which replaced
+    /// them and left a definition that skipped or looped on that step.
+    #[test]
+    fn steps_called_start_or_done_keep_every_state() {
+        let s = suite("a", &["start", "check", "done"]);
+        let def = compile(&s, &CompileOptions::default()).unwrap();
+        let states = branch_states(&def);
+        assert_eq!(states.len(), 2 + STEP_STATE_SUFFIXES.len() * 3);
+        let start = &def["States"]["Scenarios"]["Branches"][0]["StartAt"];
+        assert_eq!(start, "a · (start)");
+        assert_eq!(states["a · (start)"]["Type"], "Pass");
+        assert_eq!(states["a · (start)"]["Next"], "a · start");
+        assert_eq!(states["a · start"]["Type"], "Task");
+        assert_eq!(states["a · done"]["Type"], "Task");
+        assert_eq!(states["a · done · passed"]["Next"], "a · (done)");
+        assert_eq!(states["a · (done)"]["Type"], "Pass");
+    }
+
+    /// Caught by the `suite` fuzz target's state-count check: two
+    /// 48-character ids sharing their first 40 characters, whose full names
+    /// have the same 16-bit hash, shortened to the same Task name, and one
+    /// step's states replaced the other's.
+    #[test]
+    fn ids_that_shorten_to_the_same_state_name_are_refused() {
+        let (a, b) = (
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa00000858",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa00001400",
+        );
+        let scenario = "s".repeat(32);
+        assert_eq!(state_name(&scenario, a, ""), state_name(&scenario, b, ""));
+        let s = suite(&scenario, &[a, b]);
+        let errors = validate(&s);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, format!("scenarios.{scenario}.steps[1].id"));
+        assert!(
+            errors[0]
+                .message
+                .contains(&format!("steps `{a}` and `{b}` would both have the state")),
+            "{}",
+            errors[0].message
+        );
+        assert!(compile(&s, &CompileOptions::default()).is_err());
+        // Ids that differ early still shorten to different names.
+        let ok = suite(&scenario, &[a, &format!("b{}", &b[1..])]);
+        assert_eq!(validate(&ok), []);
+    }
 }

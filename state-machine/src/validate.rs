@@ -12,6 +12,7 @@ use std::time::Duration;
 use vigil_matchers::{CaptureRef, StepId};
 use vigil_protocol::template::{self, Piece};
 
+use crate::compile::{MAX_STATE_NAME_CHARS, step_state_names};
 use crate::names::ScenarioName;
 use crate::suite::{Step, Suite};
 
@@ -118,6 +119,34 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
             );
         } else {
             by_id.insert(&s.step.id, i);
+        }
+    }
+
+    // State names. The compiler shortens names over Step Functions' 80
+    // characters with a 16-bit hash, so two long ids of one scenario can
+    // get the same name, and one state would silently replace the other.
+    let mut state_names: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        for name in step_state_names(s.scenario.as_str(), s.step.id.as_str()) {
+            match state_names.get(&name) {
+                // The same id twice is reported above.
+                Some(&j) if steps[j].step.id != s.step.id => {
+                    err(
+                        s.path(".id"),
+                        format!(
+                            "steps `{}` and `{}` would both have the state `{name}` once \
+                             shortened to Step Functions' {MAX_STATE_NAME_CHARS} characters; \
+                             make the ids differ in their first characters",
+                            steps[j].step.id, s.step.id
+                        ),
+                    );
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    state_names.insert(name, i);
+                }
+            }
         }
     }
 
