@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 use vigil_protocol::{CognitoToken, ErrorKind, StepError};
 
 use crate::calls::aws::AwsClient;
+use crate::redact::redact_error;
 
 /// Refresh this long before expiry.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -132,7 +133,9 @@ async fn mint(
                 "AuthParameters": {"USERNAME": username, "PASSWORD": password}
             }),
         )
-        .await?;
+        .await
+        // Whatever the service says back, the password stays out of the report.
+        .map_err(|e| redact_error(e, &[Value::String(password.clone())]))?;
     if let Some(challenge) = out.get("ChallengeName").and_then(Value::as_str) {
         return Err(auth_error(format!(
             "Cognito answered user `{username}` with the challenge {challenge}; the test user must be able to sign in with USER_PASSWORD_AUTH alone"

@@ -25,7 +25,7 @@ use crate::calls::http;
 use crate::calls::lambda::LambdaInvoker;
 use crate::clock::Clock;
 use crate::cognito::CognitoTokens;
-use crate::redact::redact_report;
+use crate::redact::{redact_error, redact_report, request_secrets, response_header_secrets};
 use crate::sealing::Sealer;
 use crate::size::fit_response;
 
@@ -345,22 +345,27 @@ impl Provider {
             Ok(v) => v,
             Err(e) => return AttemptResult::Failed(e),
         };
-        let result = match self.call(&step.call, &values).await {
-            Ok(v) => v,
-            Err(e) => return AttemptResult::Failed(e),
-        };
+        // What this attempt must not show in its report or error: the
+        // secret captures it unsealed, every credential its request sends
+        // (added by `call`), what it captures as secret, and the credential
+        // headers of the answer.
         let mut secrets: Vec<Value> = values
             .plain
             .values()
             .filter(|(_, secret)| *secret)
             .map(|(v, _)| v.clone())
             .collect();
+        let result = match self.call(&step.call, &values, &mut secrets).await {
+            Ok(v) => v,
+            Err(e) => return AttemptResult::Failed(redact_error(e, &secrets)),
+        };
         secrets.extend(
             step.capture
                 .iter()
                 .filter(|(_, spec)| spec.secret)
                 .filter_map(|(_, spec)| spec.take(&result).ok()),
         );
+        secrets.extend(response_header_secrets(&result));
         let selected = match &step.select {
             Some(sel) => sel.select(&result),
             None => Some(result.clone()),
@@ -409,7 +414,15 @@ impl Provider {
         AttemptResult::Matched(new)
     }
 
-    async fn call(&self, call: &Call, values: &RunValues<'_>) -> Result<Value, StepError> {
+    /// Makes the call, adding every credential it sends (tokens, credential
+    /// headers and query parameters) to `sent`, so that the attempt's
+    /// report and error can redact them even when the call fails.
+    async fn call(
+        &self,
+        call: &Call,
+        values: &RunValues<'_>,
+        sent: &mut Vec<Value>,
+    ) -> Result<Value, StepError> {
         // Templates are resolved on the call's JSON form, so every string of
         // every call kind is covered the same way.
         let raw = serde_json::to_value(call).unwrap_or(Value::Null);
@@ -427,10 +440,12 @@ impl Provider {
             } => self.aws.call(&service, &operation, &params).await,
             Call::Lambda { function, payload } => self.lambda.invoke(&function, &payload).await,
             Call::Http(h) => {
+                sent.extend(request_secrets(&h));
                 let mut req = http::build(&self.http, &h)?;
                 match &h.auth {
                     None => {}
                     Some(HttpAuth::Bearer { token }) => {
+                        sent.push(Value::String(token.clone()));
                         let value = http::header_value(&format!("Bearer {token}"))?;
                         req.headers_mut()
                             .insert(reqwest::header::AUTHORIZATION, value);
@@ -454,6 +469,7 @@ impl Provider {
                                 *token,
                             )
                             .await?;
+                        sent.push(Value::String(t.clone()));
                         let name = reqwest::header::HeaderName::from_bytes(header.as_bytes())
                             .map_err(|_| invalid(format!("`{header}` is not a header name")))?;
                         req.headers_mut()
