@@ -55,7 +55,7 @@ pub use path::{PARSED_JSON_MARKER, PathParseError, Segment, ValuePath};
 pub use pattern_error::PatternError;
 pub use regex_pattern::RegexPattern;
 pub use render::{EXPECTED_MAX_CHARS, describe, describe_value};
-pub use report::{ACTUAL_PREVIEW_BYTES, Actual, Mismatch, MismatchKind, Report};
+pub use report::{ACTUAL_PREVIEW_BYTES, Actual, MAX_DETAIL_DEPTH, Mismatch, MismatchKind, Report};
 pub use timestamp::duration_text;
 pub use timestamp::{
     TimeRef, TimestampSpec, Within, format_rfc3339, parse_duration, parse_rfc3339,

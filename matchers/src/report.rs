@@ -15,6 +15,15 @@ use crate::path::ValuePath;
 /// Step Functions payload).
 pub const ACTUAL_PREVIEW_BYTES: usize = 256;
 
+/// How many levels of [`Mismatch::details`] a report keeps. Each failed
+/// `anyOf` alternative and each closest array candidate nests one level, so
+/// a pattern nested 60 deep (still a valid one) gave a report too deep for
+/// JSON readers with a nesting limit (serde_json stops at 128 levels), such
+/// as `vigil run` reading the execution history; and no person reads 60
+/// levels of "because". Deeper details are dropped, and the reason of the
+/// last level kept says how many.
+pub const MAX_DETAIL_DEPTH: usize = 16;
+
 /// What kind of difference a mismatch is, for tools that sort or count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -190,9 +199,36 @@ impl From<ReportWire> for Report {
     }
 }
 
+impl Mismatch {
+    /// Drops details nested more than `levels` below this mismatch, noting
+    /// in the reason of each mismatch that lost some how many.
+    fn prune_details(&mut self, levels: usize) {
+        if self.details.is_empty() {
+            return;
+        }
+        if levels == 0 {
+            let n = self.details.len();
+            self.details.clear();
+            let _ = write!(
+                self.reason,
+                " ({n} detail{} nested deeper than {MAX_DETAIL_DEPTH} levels omitted)",
+                if n == 1 { "" } else { "s" }
+            );
+            return;
+        }
+        for d in &mut self.details {
+            d.prune_details(levels - 1);
+        }
+    }
+}
+
 impl Report {
-    /// A report of these mismatches (in evaluation order).
-    pub fn new(mismatches: Vec<Mismatch>) -> Self {
+    /// A report of these mismatches (in evaluation order), their details
+    /// kept to [`MAX_DETAIL_DEPTH`] levels.
+    pub fn new(mut mismatches: Vec<Mismatch>) -> Self {
+        for m in &mut mismatches {
+            m.prune_details(MAX_DETAIL_DEPTH);
+        }
         Self { mismatches }
     }
 
@@ -280,6 +316,51 @@ mod tests {
                 elided_bytes: 0
             }
         );
+    }
+
+    fn detail_depth(m: &Mismatch) -> usize {
+        m.details
+            .iter()
+            .map(|d| 1 + detail_depth(d))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Found while writing the `evaluate` fuzz target's check that a
+    /// report's JSON text reads back: 62 nested `anyOf`s (a valid pattern)
+    /// gave a report nested past serde_json's 128-level limit.
+    #[test]
+    fn details_nest_at_most_max_detail_depth_and_the_json_reads_back() {
+        let mut pattern = json!(1);
+        for _ in 0..62 {
+            pattern = json!({"$anyOf": [pattern]});
+        }
+        let m = crate::authoring::parse(&pattern).unwrap();
+        let ctx = crate::EvalContext::new(crate::parse_rfc3339("2026-11-23T10:00:00Z").unwrap());
+        let report = m.evaluate(&json!(2), &ctx);
+        let [top] = report.mismatches() else {
+            panic!("{report:?}")
+        };
+        assert_eq!(detail_depth(top), MAX_DETAIL_DEPTH);
+        let mut last = top;
+        while let Some(d) = last.details.first() {
+            last = d;
+        }
+        assert!(
+            last.reason
+                .ends_with("(1 detail nested deeper than 16 levels omitted)"),
+            "{}",
+            last.reason
+        );
+        let text = serde_json::to_string(&report.to_json()).unwrap();
+        let back: Report = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, report);
+        // A shallow report keeps every detail.
+        let shallow = crate::authoring::parse(&json!({"$anyOf": [{"$anyOf": [1]}]}))
+            .unwrap()
+            .evaluate(&json!(2), &ctx);
+        assert_eq!(detail_depth(&shallow.mismatches()[0]), 2);
+        assert!(!shallow.to_string().contains("omitted"));
     }
 
     #[test]
