@@ -53,6 +53,17 @@ fn short_code(raw: &str) -> String {
         .to_owned()
 }
 
+/// The text between `<tag>` and `</tag>`: an XML error body, which some
+/// front ends (and emulators) send even to JSON clients, e.g. for rejected
+/// credentials.
+fn xml_tag(body: &Value, tag: &str) -> Option<String> {
+    let text = body.as_str()?;
+    let open = format!("<{tag}>");
+    let start = text.find(&open)? + open.len();
+    let len = text[start..].find(&format!("</{tag}>"))?;
+    Some(text[start..start + len].trim().to_owned())
+}
+
 /// Classifies an AWS error response.
 pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> StepError {
     let code = error_type
@@ -63,11 +74,13 @@ pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> Step
                 .find_map(|k| body.get(*k).and_then(Value::as_str))
                 .map(short_code)
         })
+        .or_else(|| xml_tag(body, "Code"))
         .filter(|c| !c.is_empty());
     let message = ["message", "Message", "errorMessage"]
         .iter()
         .find_map(|k| body.get(*k).and_then(Value::as_str))
         .map(str::to_owned)
+        .or_else(|| xml_tag(body, "Message"))
         .unwrap_or_else(|| match body {
             Value::String(s) if !s.is_empty() => s.chars().take(500).collect(),
             _ => format!("HTTP {status} without a message"),
@@ -86,6 +99,42 @@ pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> Step
         message,
         status: Some(status),
     }
+}
+
+/// HTTP statuses that mean "not now" rather than "no": throttling and an
+/// unavailable gateway or upstream. A plain 500 is the application's own
+/// answer and stays a result to match, with its body in the report.
+pub const TRANSIENT_HTTP_STATUSES: [u16; 4] = [429, 502, 503, 504];
+
+/// An HTTP answer the expectation rejected, when its status says the
+/// service was only unavailable for a moment: the attempt counts as a
+/// transient error and is retried (within the poll deadline, or the short
+/// budget of a step without `poll`) instead of failing the step on a blip.
+/// `None` for every other status: that answer is the application's.
+pub fn transient_http_answer(result: &Value) -> Option<StepError> {
+    let status = result.get("status")?.as_u64()?;
+    let status = u16::try_from(status).ok()?;
+    if !TRANSIENT_HTTP_STATUSES.contains(&status) {
+        return None;
+    }
+    let retry_after = result
+        .pointer("/headers/retry-after")
+        .and_then(Value::as_str)
+        .map(|r| format!(" (Retry-After: {r})"))
+        .unwrap_or_default();
+    Some(StepError {
+        kind: if status == 429 {
+            ErrorKind::Throttled
+        } else {
+            ErrorKind::Server
+        },
+        code: Some(format!("HTTP {status}")),
+        message: format!(
+            "the endpoint answered {status}{retry_after}, which the expectation does not accept; \
+             a {status} means busy or unavailable, so the attempt is retried as transient"
+        ),
+        status: Some(status),
+    })
 }
 
 /// An error with its causes: the AWS SDK keeps the useful part of an error
@@ -175,5 +224,42 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Client);
         assert!(!e.kind.is_transient());
         assert_eq!(classify_aws(500, None, &json!("oops")).message, "oops");
+        let e = classify_aws(
+            403,
+            None,
+            &json!(
+                "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>"
+            ),
+        );
+        assert_eq!(
+            (e.kind, e.code.as_deref(), e.message.as_str()),
+            (
+                ErrorKind::Authorization,
+                Some("InvalidClientTokenId"),
+                "The security token included in the request is invalid."
+            )
+        );
+    }
+
+    #[test]
+    fn busy_http_answers_are_transient_and_application_answers_are_not() {
+        let busy = transient_http_answer(
+            &json!({"status": 503, "headers": {"retry-after": "2"}, "body": null}),
+        )
+        .expect("503 is transient");
+        assert_eq!(busy.kind, ErrorKind::Server);
+        assert_eq!(busy.code.as_deref(), Some("HTTP 503"));
+        assert!(busy.message.contains("Retry-After: 2"), "{}", busy.message);
+        assert_eq!(
+            transient_http_answer(&json!({"status": 429, "headers": {}})).map(|e| e.kind),
+            Some(ErrorKind::Throttled)
+        );
+        for status in [200, 400, 404, 500] {
+            assert!(
+                transient_http_answer(&json!({"status": status, "headers": {}})).is_none(),
+                "{status}"
+            );
+        }
+        assert!(transient_http_answer(&json!({"status": "503"})).is_none());
     }
 }

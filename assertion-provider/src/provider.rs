@@ -25,6 +25,7 @@ use crate::calls::http;
 use crate::calls::lambda::LambdaInvoker;
 use crate::clock::Clock;
 use crate::cognito::CognitoTokens;
+use crate::errors::transient_http_answer;
 use crate::redact::{redact_error, redact_report, request_secrets, response_header_secrets};
 use crate::sealing::Sealer;
 use crate::size::fit_response;
@@ -152,14 +153,21 @@ impl Provider {
             first_attempt_at: started,
             deadline: started + policy.as_ref().map_or(Duration::ZERO, |p| p.timeout),
             transient_errors: 0,
+            invocation_retries: 0,
+            last_mismatch: None,
         });
+        state.invocation_retries += req.retry_count;
         let mut captures = req.captures.clone();
+        // The latest mismatch seen in this invocation, in full: a poll that
+        // ends on a transient error reports it rather than the blip.
+        let mut last_mismatch: Option<Report> = None;
         loop {
             state.attempt += 1;
             let result = self.attempt(&step, &req.params, &captures).await;
             let now = self.clock.now();
             let (verdict, outcome, wait) = match result {
                 AttemptResult::Matched(new) => {
+                    state.last_mismatch = None;
                     captures.set_step(step.id.clone(), new);
                     (Verdict::Pass, StepOutcome::Matched, None)
                 }
@@ -192,12 +200,25 @@ impl Provider {
                             rng.random_range(lo..=hi)
                         })
                     };
+                    let gave_up = next == NextAttempt::GiveUp;
                     let outcome = match other {
-                        AttemptResult::Mismatched(report) => StepOutcome::Mismatched {
-                            report,
-                            timed_out: next == NextAttempt::GiveUp,
-                        },
-                        AttemptResult::Failed(error) => StepOutcome::Error { error },
+                        AttemptResult::Mismatched(report) => {
+                            state.last_mismatch = Some(
+                                StepOutcome::Mismatched {
+                                    report: report.clone(),
+                                    timed_out: false,
+                                }
+                                .summary(),
+                            );
+                            last_mismatch = Some(report.clone());
+                            StepOutcome::Mismatched {
+                                report,
+                                timed_out: gave_up,
+                            }
+                        }
+                        AttemptResult::Failed(error) => {
+                            gave_up_on_transient(error, gave_up, &mut last_mismatch, &state)
+                        }
                         AttemptResult::Matched(_) => StepOutcome::Matched,
                     };
                     match next {
@@ -239,6 +260,7 @@ impl Provider {
                 summary: outcome.summary(),
                 outcome,
                 transient_errors: state.transient_errors,
+                invocation_retries: state.invocation_retries,
                 truncated: None,
             };
             let response = ProviderResponse {
@@ -279,6 +301,8 @@ impl Provider {
                 first_attempt_at: now,
                 deadline: now,
                 transient_errors: 0,
+                invocation_retries: req.retry_count,
+                last_mismatch: None,
             }),
             report: {
                 let outcome = StepOutcome::Error {
@@ -291,6 +315,7 @@ impl Provider {
                     summary: outcome.summary(),
                     outcome,
                     transient_errors: 0,
+                    invocation_retries: req.retry_count,
                     truncated: None,
                 }
             },
@@ -368,12 +393,17 @@ impl Provider {
         secrets.extend(response_header_secrets(&result));
         let selected = match &step.select {
             Some(sel) => sel.select(&result),
-            None => Some(result.clone()),
+            None => Some(std::borrow::Cow::Borrowed(&result)),
         };
         if let Some(expect) = &step.expect {
             let ctx = EvalContext::new(self.clock.now()).with_captures(&values);
-            let report = expect.evaluate_selection(selected.as_ref(), &ctx);
+            let report = expect.evaluate_selection(selected.as_deref(), &ctx);
             if !report.is_match() {
+                if matches!(step.call, Call::Http(_))
+                    && let Some(busy) = transient_http_answer(&result)
+                {
+                    return AttemptResult::Failed(busy);
+                }
                 return AttemptResult::Mismatched(redact_report(report, &secrets));
             }
         }
@@ -482,6 +512,38 @@ impl Provider {
                 http::send(&self.http, req).await
             }
         }
+    }
+}
+
+/// The outcome of an attempt that failed transiently. While the poll goes
+/// on it is the error; when the deadline has come, a mismatch seen before
+/// is the real reason the step failed (the condition never held), so the
+/// report shows that mismatch — in full when this invocation saw it, else
+/// its summary beside the final error — and the blip only as a count.
+fn gave_up_on_transient(
+    error: StepError,
+    gave_up: bool,
+    seen_here: &mut Option<Report>,
+    state: &PollState,
+) -> StepOutcome {
+    if !gave_up {
+        return StepOutcome::Error { error };
+    }
+    match (seen_here.take(), &state.last_mismatch) {
+        (Some(report), _) => StepOutcome::Mismatched {
+            report,
+            timed_out: true,
+        },
+        (None, Some(summary)) => StepOutcome::Error {
+            error: StepError {
+                message: format!(
+                    "{}; timed out, and the latest attempt that got an answer saw: {summary}",
+                    error.message
+                ),
+                ..error
+            },
+        },
+        (None, None) => StepOutcome::Error { error },
     }
 }
 

@@ -445,3 +445,144 @@ async fn huge_mismatch_lists_are_cut_to_fit_the_payload_limit() {
     let note = r.report.truncated.clone().expect("a truncation note");
     assert!(note.contains("of 5000 mismatches"), "{note}");
 }
+
+/// A poll whose final attempt is throttled still fails for the reason it
+/// waited for: the mismatch, in full when the same invocation saw it, as
+/// its summary beside the error when an earlier invocation did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_ending_on_a_transient_error_reports_the_mismatch_it_waited_for() {
+    for micro_poll in ["10m", "0s"] {
+        let calls = Arc::new(AtomicU32::new(0));
+        let n = calls.clone();
+        // 9 attempts fit in 100 s (see the test above); the 9th is throttled.
+        let stub = Stub::start(move |_| {
+            if n.fetch_add(1, Ordering::SeqCst) == 8 {
+                Reply::json(
+                    400,
+                    json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
+                )
+            } else {
+                Reply::json(200, json!({"Item": {"status": {"S": "RUNNING"}}}))
+            }
+        })
+        .await;
+        let clock = Arc::new(FakeClock::new(t0()));
+        let p = provider(
+            &stub.url,
+            &stub.url,
+            clock.clone(),
+            KeySource::Unconfigured,
+            Duration::from_secs(5),
+        );
+        let step = json!({
+            "id": "wait-done", "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem", "params": {}},
+            "select": "$.Item", "expect": {"objectLike": {"status": {"objectLike": {"S": {"exact": "COMPLETED"}}}}},
+            "poll": {"timeout": "100s", "min_delay": "2s", "max_delay": "20s", "jitter": false, "micro_poll": micro_poll}
+        });
+        let mut poll = None;
+        let last = loop {
+            let r = p
+                .handle(request(step.clone(), CaptureTable::default(), poll), None)
+                .await;
+            if r.verdict != Verdict::Retry {
+                break r;
+            }
+            clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
+            poll = Some(r.poll);
+        };
+        assert_eq!(calls.load(Ordering::SeqCst), 9, "{micro_poll}");
+        assert_eq!(
+            (last.verdict, last.report.transient_errors),
+            (Verdict::Fail, 1),
+            "{micro_poll}: {}",
+            report_text(&last)
+        );
+        match (&last.report.outcome, micro_poll) {
+            (StepOutcome::Mismatched { report, timed_out }, "10m") => {
+                assert!(timed_out);
+                assert_eq!(report.mismatches()[0].path.to_string(), "$['status']['S']");
+            }
+            (StepOutcome::Error { error }, "0s") => {
+                assert_eq!(error.code.as_deref(), Some("ThrottlingException"));
+                assert!(
+                    error.message.contains(
+                        "the latest attempt that got an answer saw: 1 mismatch: $['status']['S']: \
+                         expected \"COMPLETED\", got \"RUNNING\""
+                    ),
+                    "{}",
+                    error.message
+                );
+            }
+            _ => panic!("{micro_poll}: {}", report_text(&last)),
+        }
+    }
+}
+
+/// An HTTP 503 or 429 the expectation does not accept is a busy service,
+/// retried and counted; a 500 is the application's answer and fails an
+/// unpolled step at once, body and all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_http_answers_are_retried_and_application_errors_are_not() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let n = calls.clone();
+    let stub = Stub::start(move |seen| match seen.path.as_str() {
+        "/busy" => match n.fetch_add(1, Ordering::SeqCst) {
+            0 => Reply::json(503, json!({"message": "Service Unavailable"})),
+            1 => Reply::json(429, json!({"message": "Too Many Requests"}))
+                .with_header("retry-after", "1"),
+            _ => Reply::json(200, json!({"ok": true})),
+        },
+        _ => Reply::json(500, json!({"error": "NullPointerException in TaskHandler"})),
+    })
+    .await;
+    let clock = Arc::new(FakeClock::new(t0()));
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        clock.clone(),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let run = |path: &str| {
+        json!({"id": "get", "call": {"kind": "http", "url": format!("{}{path}", stub.url)},
+               "expect": {"objectLike": {"status": {"exact": 200}}}})
+    };
+    let mut poll = None;
+    let busy = loop {
+        let r = p
+            .handle(request(run("/busy"), CaptureTable::default(), poll), None)
+            .await;
+        if r.verdict != Verdict::Retry {
+            break r;
+        }
+        clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
+        poll = Some(r.poll);
+    };
+    assert_eq!(
+        (
+            busy.verdict,
+            busy.report.attempt,
+            busy.report.transient_errors
+        ),
+        (Verdict::Pass, 3, 2),
+        "{}",
+        report_text(&busy)
+    );
+    assert_eq!(
+        busy.report.retried().as_deref(),
+        Some("2 transient errors retried")
+    );
+    let broken = p
+        .handle(request(run("/broken"), CaptureTable::default(), None), None)
+        .await;
+    assert_eq!(
+        (broken.verdict, broken.report.attempt),
+        (Verdict::Fail, 1),
+        "{}",
+        report_text(&broken)
+    );
+    let StepOutcome::Mismatched { report, .. } = &broken.report.outcome else {
+        panic!("{}", report_text(&broken))
+    };
+    assert_eq!(report.mismatches()[0].path.to_string(), "$['status']");
+}

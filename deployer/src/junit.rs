@@ -23,8 +23,17 @@ fn ordered(steps: &BTreeMap<String, StepReport>) -> Vec<&StepReport> {
     v.into_iter().map(|(_, s)| s).collect()
 }
 
-/// The failure text: the human report of the mismatches, or the error.
+/// The failure text: the human report of the mismatches, or the error,
+/// then what was retried on the way.
 pub fn failure_text(r: &StepReport) -> String {
+    let text = outcome_text(r);
+    match r.retried() {
+        Some(retried) => format!("{text}\n({retried})"),
+        None => text,
+    }
+}
+
+fn outcome_text(r: &StepReport) -> String {
     match &r.outcome {
         StepOutcome::Mismatched { report, timed_out } => {
             let head = if *timed_out {
@@ -82,6 +91,9 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
             let mut tc = TestCase::new(s.step.to_string(), TestCaseStatus::success());
             tc.set_classname(format!("{}.{}", report.suite, b.branch));
             tc.set_time(Duration::from_millis(s.elapsed_ms));
+            if let Some(retried) = s.retried() {
+                tc.set_system_out(format!("passed after {} attempts; {retried}", s.attempt));
+            }
             ts.add_test_case(tc);
             ran.push(s.step.to_string());
         }
@@ -186,9 +198,10 @@ mod tests {
             "suite": "s", "failed": true, "summary": "[]",
             "scenarios": [
                 {"scenario": "a", "branch": "a", "status": "passed", "summary": "a: passed",
-                 "steps": {"s0": {"step": "x", "attempt": 1, "elapsed_ms": 5, "outcome": {"status": "matched"}, "summary": "matched"}}},
+                 "steps": {"s0": {"step": "x", "attempt": 3, "elapsed_ms": 5, "outcome": {"status": "matched"}, "summary": "matched",
+                                  "transient_errors": 2, "invocation_retries": 1}}},
                 {"scenario": "b", "branch": "b", "status": "failed", "summary": "b/y: 1 mismatch", "failed_step": "y",
-                 "report": {"step": "y", "attempt": 3, "elapsed_ms": 3000, "summary": "1 mismatch",
+                 "report": {"step": "y", "attempt": 3, "elapsed_ms": 3000, "summary": "1 mismatch", "transient_errors": 1,
                             "outcome": {"status": "mismatched", "timed_out": true, "report": {"matched": false, "mismatches": [
                                 {"path": "$['status']", "kind": "not_equal", "expected": "\"DONE\"", "actual": {"state": "value", "preview": "\"RUNNING\"", "elided_bytes": 0}, "reason": "differ"}]}}},
                  "steps": {}}
@@ -206,6 +219,14 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("timed out after 3 attempts"), "{xml}");
+        // Retries are visible on green and red steps alike.
+        assert!(
+            xml.contains(
+                "passed after 3 attempts; 2 transient errors and 1 failed invocation retried"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("(1 transient error retried)"), "{xml}");
         assert!(
             xml.contains("$[&apos;status&apos;]") || xml.contains("$['status']"),
             "{xml}"

@@ -112,6 +112,7 @@ async fn run_branch(
                 captures: captures.clone(),
                 poll: poll.clone(),
                 max_response_bytes: Some(share),
+                retry_count: 0,
             };
             let resp = provider.handle(req, None).await;
             let r = &resp.report;
@@ -179,20 +180,22 @@ pub fn print_report(report: &RunReport) {
         println!("  {mark} {}", b.summary);
         for s in b.steps.values() {
             println!(
-                "      ✓ {} ({} attempt{}, {} ms)",
+                "      ✓ {} ({} attempt{}, {} ms{})",
                 s.step,
                 s.attempt,
                 if s.attempt == 1 { "" } else { "s" },
-                s.elapsed_ms
+                s.elapsed_ms,
+                s.retried().map(|r| format!("; {r}")).unwrap_or_default()
             );
         }
         if let Some(r) = &b.report {
             println!(
-                "      ✗ {} ({} attempt{}, {} ms)",
+                "      ✗ {} ({} attempt{}, {} ms{})",
                 r.step,
                 r.attempt,
                 if r.attempt == 1 { "" } else { "s" },
-                r.elapsed_ms
+                r.elapsed_ms,
+                r.retried().map(|x| format!("; {x}")).unwrap_or_default()
             );
             if let vigil_protocol::StepOutcome::Mismatched { report, .. } = &r.outcome {
                 for line in report.render_human().lines() {

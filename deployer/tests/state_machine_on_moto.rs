@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chain::{root, start_chain};
+use chain::{root, start_chain, start_chain_with};
 use serde_json::{Value, json};
 use support::{aws, aws_client, create_tasks_table};
 use vigil_state_machine::compile::{CompileOptions, compile};
@@ -409,4 +409,149 @@ async fn errors_fail_fast_and_throttling_recovers_the_same_way() {
     calls.store(0, Ordering::SeqCst);
     let local = vigil_local(&chain.moto, &suite, &env);
     assert_eq!(essence(&report), essence(&local));
+}
+
+/// Per branch: status, failing step, and the failing step's outcome with
+/// its mismatch paths; what faults must never change.
+fn verdicts(report: &Value) -> Vec<Value> {
+    report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let paths: Vec<&Value> = b["report"]["outcome"]["report"]["mismatches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| &m["path"])
+                .collect();
+            json!({
+                "branch": b["branch"], "status": b["status"], "failed_step": b["failed_step"],
+                "outcome": b["report"]["outcome"]["status"],
+                "timed_out": b["report"]["outcome"]["timed_out"], "paths": paths,
+            })
+        })
+        .collect()
+}
+
+/// Σ `invocation_retries` over every step report of a run report.
+fn reported_invocation_retries(report: &Value) -> u64 {
+    report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            b["steps"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .chain(std::iter::once(&b["report"]))
+        })
+        .map(|s| s["invocation_retries"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+async fn invoke_faults_so_far(proxy: &str) -> u64 {
+    let counts: Value = reqwest::get(format!("{proxy}/__vigil/invoke-faults"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    counts
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum()
+}
+
+/// Lambda throttling and service errors on the provider's invocations
+/// (injected by the Lambda proxy in front of `cargo lambda watch`, at 30%):
+/// the Task's Retry absorbs every one, the verdicts and mismatch paths are
+/// those of a clean run, and each retried invocation is counted in the
+/// report of the step it belonged to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_invocations_are_retried_by_the_state_machine_and_counted() {
+    let chain = start_chain_with(&[], &[("VIGIL_INVOKE_FAULTS", "0.3:1")]).await;
+    let c = aws_client(&chain.moto);
+    create_tasks_table(&c).await;
+    let api = support::Stub::start(|_| support::Reply::json(200, json!({"ok": true}))).await;
+    let suite_text = std::fs::read_to_string(root().join("deployer/tests/fixtures/local.yaml"))
+        .unwrap()
+        .replace("env: VIGIL_TEST_API_URL", &format!("default: {}", api.url));
+    let suite = std::env::temp_dir().join(format!(
+        "vigil-sfn-faults-suite-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&suite, suite_text).unwrap();
+    let item = |status: &str, events: Value| {
+        json!({"TableName": "Tasks", "Item": {
+            "task_id": {"S": "t-1"}, "status": {"S": status}, "owner": {"S": "sub-1"},
+            "events": events
+        }})
+    };
+    let retried_in_history = |events: &[Value]| {
+        events
+            .iter()
+            .filter(|e| {
+                e["type"] == json!("TaskFailed")
+                    && e["taskFailedEventDetails"]["error"]
+                        .as_str()
+                        .is_some_and(|err| err.starts_with("Lambda."))
+            })
+            .count() as u64
+    };
+
+    let mut injected_total = 0;
+    for (name, status, events) in [
+        (
+            "faulty-pass",
+            "COMPLETED",
+            json!({"L": [{"S": "created"}, {"S": "done"}]}),
+        ),
+        ("faulty-fail", "RUNNING", json!({"L": [{"S": "created"}]})),
+    ] {
+        aws(&c, "dynamodb", "PutItem", item(status, events)).await;
+        let before = invoke_faults_so_far(&chain.proxy).await;
+        let (exec_status, output, failure, history) = execute(&chain.moto, &suite, name).await;
+        let injected = invoke_faults_so_far(&chain.proxy).await - before;
+        injected_total += injected;
+        let report = if exec_status == "SUCCEEDED" {
+            output
+        } else {
+            assert!(
+                history
+                    .iter()
+                    .any(|e| e["stateExitedEventDetails"]["name"] == json!("Report")),
+                "{name}: {exec_status} without a report: {failure:#}\n{:#}",
+                Value::Array(history.clone())
+            );
+            report_from_history(&history)
+        };
+        // The same verdicts and mismatch paths as without faults (attempt
+        // counts may differ: a retried invocation spends some of the poll's
+        // time).
+        let local = vigil_local(&chain.moto, &suite, &[]);
+        assert_eq!(verdicts(&report), verdicts(&local), "{name}: {failure:#}");
+        assert_eq!(
+            exec_status,
+            if name == "faulty-pass" {
+                "SUCCEEDED"
+            } else {
+                "FAILED"
+            }
+        );
+        let reported = reported_invocation_retries(&report);
+        eprintln!(
+            "{name}: {injected} invocation faults injected, {} retried in the history, {reported} in the report",
+            retried_in_history(&history)
+        );
+        assert_eq!(retried_in_history(&history), injected, "{name}");
+        assert_eq!(reported, injected, "{name}: {report:#}");
+    }
+    assert!(
+        injected_total > 0,
+        "no invocation fault was injected: the check would prove nothing"
+    );
 }

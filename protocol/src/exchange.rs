@@ -30,6 +30,11 @@ pub struct ProviderRequest {
     /// (the provider's own ceiling applies when absent or larger).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_response_bytes: Option<usize>,
+    /// How many times Step Functions retried this invocation (the Task's
+    /// `$$.State.RetryCount`): Lambda throttling or service errors that
+    /// never reached the provider, counted so the report shows them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retry_count: u32,
 }
 
 /// What the provider decided.
@@ -81,6 +86,11 @@ pub struct StepReport {
     /// Throttling, 5xx and network errors retried so far.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub transient_errors: u32,
+    /// Invocations of the provider for this step that failed before it
+    /// could answer (Lambda throttled or erred) and that Step Functions
+    /// retried.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub invocation_retries: u32,
     /// Set when the report was shortened to keep the response small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<String>,
@@ -88,6 +98,32 @@ pub struct StepReport {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+impl StepReport {
+    /// What was retried on the way to this outcome, for people (`2
+    /// transient errors and 1 failed invocation retried`); `None` when
+    /// nothing was. A green step that needed retries is worth knowing about.
+    pub fn retried(&self) -> Option<String> {
+        let plural =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.transient_errors > 0 {
+            parts.push(plural(
+                self.transient_errors,
+                "transient error",
+                "transient errors",
+            ));
+        }
+        if self.invocation_retries > 0 {
+            parts.push(plural(
+                self.invocation_retries,
+                "failed invocation",
+                "failed invocations",
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("{} retried", parts.join(" and ")))
+    }
 }
 
 impl StepOutcome {

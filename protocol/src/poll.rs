@@ -87,6 +87,10 @@ impl PollPolicy {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// Where a polled step stands between attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +108,15 @@ pub struct PollState {
     /// Throttling, 5xx and network errors retried so far.
     #[serde(default)]
     pub transient_errors: u32,
+    /// Failed invocations of the provider Step Functions retried so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub invocation_retries: u32,
+    /// The one-line summary of the latest attempt that got an answer and
+    /// did not match. A poll whose final attempt hits a transient error
+    /// (throttled, reset, timed out) still reports what it was waiting for,
+    /// even when that mismatch was seen in an earlier invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_mismatch: Option<String>,
 }
 
 #[cfg(test)]

@@ -58,13 +58,17 @@ impl Selector {
     }
 
     /// Applies the query: the node (or `None`) for a singular query, an
-    /// array of all nodes otherwise.
-    pub fn select(&self, value: &Value) -> Option<Value> {
+    /// array of all nodes otherwise. A singular query borrows its node: a
+    /// copy of a large answer's selected part would double the provider's
+    /// peak memory for nothing.
+    pub fn select<'v>(&self, value: &'v Value) -> Option<Cow<'v, Value>> {
         let nodes = self.path.query(value);
         if self.singular {
-            nodes.at_most_one().ok().flatten().cloned()
+            nodes.at_most_one().ok().flatten().map(Cow::Borrowed)
         } else {
-            Some(Value::Array(nodes.all().into_iter().cloned().collect()))
+            Some(Cow::Owned(Value::Array(
+                nodes.all().into_iter().cloned().collect(),
+            )))
         }
     }
 }
@@ -149,13 +153,25 @@ mod tests {
         let v = json!({"Item": {"status": {"S": "DONE"}}, "Items": [{"id": 1}]});
         let s = Selector::parse("$.Item.status.S").unwrap();
         assert!(s.is_singular());
-        assert_eq!(s.select(&v), Some(json!("DONE")));
-        assert_eq!(Selector::parse("$.Item.nope").unwrap().select(&v), None);
+        assert_eq!(s.select(&v).as_deref(), Some(&json!("DONE")));
         assert_eq!(
-            Selector::parse("$['Items'][0]['id']").unwrap().select(&v),
-            Some(json!(1))
+            Selector::parse("$.Item.nope")
+                .unwrap()
+                .select(&v)
+                .as_deref(),
+            None
         );
-        assert_eq!(Selector::parse("$").unwrap().select(&v), Some(v.clone()));
+        assert_eq!(
+            Selector::parse("$['Items'][0]['id']")
+                .unwrap()
+                .select(&v)
+                .as_deref(),
+            Some(&json!(1))
+        );
+        assert_eq!(
+            Selector::parse("$").unwrap().select(&v).as_deref(),
+            Some(&v)
+        );
     }
 
     #[test]
@@ -169,12 +185,12 @@ mod tests {
         ] {
             let s = Selector::parse(q).unwrap();
             assert!(!s.is_singular(), "{q}");
-            assert_eq!(s.select(&v), Some(want), "{q}");
+            assert_eq!(s.select(&v).as_deref(), Some(&want), "{q}");
         }
         // Wildcard-looking characters inside quoted names do not count.
         let s = Selector::parse("$['a.b']['*']").unwrap();
         assert!(s.is_singular());
-        assert_eq!(s.select(&v), Some(json!(2)));
+        assert_eq!(s.select(&v).as_deref(), Some(&json!(2)));
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub struct CaptureSpec {
 impl CaptureSpec {
     /// The value to capture from a call's result, or why there is none.
     pub fn take(&self, result: &Value) -> Result<Value, String> {
-        let selected = self.path.select(result);
+        let selected = self.path.select(result).map(std::borrow::Cow::into_owned);
         if !self.single || self.path.is_singular() {
             return selected
                 .ok_or_else(|| format!("the capture path {} selected nothing", self.path));

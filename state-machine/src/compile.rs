@@ -377,7 +377,8 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                         "params.$": "$.params",
                         "captures.$": "$.captures",
                         "poll.$": "$.last.r.poll",
-                        "max_response_bytes": share
+                        "max_response_bytes": share,
+                        "retry_count.$": "$$.State.RetryCount"
                     }
                 },
                 "ResultSelector": {"r.$": "$.Payload"},

@@ -14,11 +14,20 @@ state machines made by a stack land in the executing backend and honour
 `Definition`/`DefinitionSubstitutions`; Outputs exist; a failed resource gives
 a *_FAILED event and a rollback status; "no changes" gives a FAILED change set.
 
+With VIGIL_INVOKE_FAULTS=RATE:SEED (e.g. `0.25:7`) the proxy fails that
+share of Lambda Invoke requests the way the Lambda service does when it is
+throttled or unwell (429 TooManyRequestsException, 500 ServiceException),
+before they reach the provider, so tests can check that the state machine's
+Retry absorbs them and that every one is counted.  GET /__vigil/invoke-faults
+on the proxy port answers the counts so far.
+
 usage: moto_sfn.py PORT PROXY_PORT LAMBDA_URL LAMBDA_FUNCTION
 """
 
 import http.server
+import json
 import os
+import random
 import re
 import sys
 import threading
@@ -34,6 +43,28 @@ os.environ["MOTO_PORT"] = proxy_port
 
 INVOKE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations")
 
+# (error type, HTTP status, body) as the Lambda service answers them.
+INVOKE_FAULTS = [
+    ("TooManyRequestsException", 429,
+     {"Type": "User", "message": "Rate Exceeded. (injected)", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}),
+    ("ServiceException", 500, {"Type": "Service", "Message": "Internal error (injected)"}),
+]
+_fault_rate, _, _fault_seed = os.environ.get("VIGIL_INVOKE_FAULTS", "0:0").partition(":")
+_fault_rng = random.Random(int(_fault_seed or 0))
+_fault_rate = float(_fault_rate)
+_fault_lock = threading.Lock()
+_faults_injected = {name: 0 for name, _, _ in INVOKE_FAULTS}
+
+
+def _injected_fault():
+    """The fault to answer this invocation with, or None to forward it."""
+    with _fault_lock:
+        if _fault_rate <= 0 or _fault_rng.random() >= _fault_rate:
+            return None
+        fault = _fault_rng.choice(INVOKE_FAULTS)
+        _faults_injected[fault[0]] += 1
+        return fault
+
 
 class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -41,8 +72,28 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def _answer(self, status, headers, payload):
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def _forward(self):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path == "/__vigil/invoke-faults":
+            with _fault_lock:
+                counts = dict(_faults_injected)
+            return self._answer(200, {"content-type": "application/json"}, json.dumps(counts).encode())
+        fault = _injected_fault() if INVOKE.match(self.path) else None
+        if fault:
+            name, status, error = fault
+            # moto's engine reads the request id of a failed call (a KeyError,
+            # reported as States.Runtime, without one), as AWS always sends.
+            headers = {"content-type": "application/json", "x-amzn-ErrorType": name,
+                       "x-amzn-RequestId": f"injected-{sum(_faults_injected.values())}"}
+            return self._answer(status, headers, json.dumps(error).encode())
         if INVOKE.match(self.path):
             target = f"{lambda_url}/2015-03-31/functions/{lambda_function}/invocations"
             headers = {"content-type": "application/json"}
@@ -90,7 +141,6 @@ threading.Thread(target=server.serve_forever, daemon=True).start()
 # is JSON null (e.g. `"ResultPath": null` in a `Definition` object); real
 # CloudFormation rejects nulls in templates, so emit such ASL as
 # `DefinitionString` instead.
-import json  # noqa: E402
 import re as _re  # noqa: E402
 
 from moto.stepfunctions.models import StateMachine  # noqa: E402

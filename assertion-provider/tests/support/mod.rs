@@ -159,6 +159,7 @@ pub fn request(step: Value, captures: CaptureTable, poll: Option<PollState>) -> 
         captures,
         poll,
         max_response_bytes: None,
+        retry_count: 0,
     }
 }
 
@@ -268,7 +269,7 @@ impl Drop for Stub {
     }
 }
 
-async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
+pub async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {

@@ -18,11 +18,20 @@ pub fn root() -> PathBuf {
 pub struct Chain {
     /// moto's URL (for AWS_ENDPOINT_URL).
     pub moto: String,
+    /// The Lambda proxy in front of moto (its fault counts).
+    #[allow(dead_code)] // read by the invocation-fault test only
+    pub proxy: String,
     _parts: Vec<Guard>,
     _dir: PathBuf,
 }
 
 pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
+    start_chain_with(extra_env, &[]).await
+}
+
+/// A chain whose provider gets `extra_env` and whose moto (and its Lambda
+/// proxy) gets `moto_env`, e.g. `VIGIL_INVOKE_FAULTS`.
+pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &str)]) -> Chain {
     let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
     // One directory per chain: tests of one binary run concurrently, and
     // unpacking over a bootstrap another chain is running fails (ETXTBSY).
@@ -65,12 +74,16 @@ pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
         format!("http://127.0.0.1:{watch_port}"),
         "_".into(),
     ]);
+    for (k, v) in moto_env {
+        moto.env(k, v);
+    }
     quiet(&mut moto);
     let moto = Guard(moto.spawn().unwrap());
     wait_for_port(watch_port).await;
     wait_for_port(moto_port).await;
     wait_for_port(proxy_port).await;
     let moto_url = format!("http://127.0.0.1:{moto_port}");
+    let proxy_url = format!("http://127.0.0.1:{proxy_port}");
     let mut bs = bootstrap_command(&binary, watch_port, &moto_url);
     for (k, v) in extra_env {
         bs.env(k, v);
@@ -78,6 +91,7 @@ pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
     let bs = Guard(bs.spawn().unwrap());
     Chain {
         moto: moto_url,
+        proxy: proxy_url,
         _parts: vec![bs, moto, watch],
         _dir: dir,
     }
