@@ -94,14 +94,7 @@ fn s3_err<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
     what: String,
     e: SdkError<E>,
 ) -> anyhow::Error {
-    match e.as_service_error() {
-        Some(s) => anyhow::anyhow!(
-            "{what}: {}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or("(no message)")
-        ),
-        None => anyhow::Error::new(e).context(what),
-    }
+    crate::aws_error::explain(&what, e)
 }
 
 impl Artifacts {

@@ -78,14 +78,7 @@ fn describe_err<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'sta
     what: &str,
     e: SdkError<E>,
 ) -> anyhow::Error {
-    match e.as_service_error() {
-        Some(s) => anyhow::anyhow!(
-            "{what}: {}: {}",
-            s.code().unwrap_or("error"),
-            s.message().unwrap_or("(no message)")
-        ),
-        None => anyhow::Error::new(e).context(what.to_owned()),
-    }
+    crate::aws_error::explain(what, e)
 }
 
 /// One line per event: time, resource, status, reason.

@@ -70,17 +70,46 @@ pub async fn start(
             );
             Ok((arn, true))
         }
-        Err(e) => bail!(
-            "Step Functions StartExecution: {} {}",
-            e.code.unwrap_or_default(),
-            e.message
-        ),
+        Err(e) => Err(sfn_error("StartExecution", e)),
     }
+}
+
+/// A failed Step Functions call as one message, with the fix when it is
+/// about credentials or permissions.
+fn sfn_error(op: &str, e: vigil_protocol::StepError) -> anyhow::Error {
+    let mut text = format!(
+        "Step Functions {op}: {}{}",
+        e.code
+            .as_deref()
+            .map(|c| format!("{c}: "))
+            .unwrap_or_default(),
+        e.message
+    );
+    let missing = match e.code.as_deref() {
+        Some("StateMachineDoesNotExist") => Some(
+            "deploy the suite first (`vigil deploy`), or check --state-machine-arn / --stack and \
+             AWS_REGION",
+        ),
+        Some("ExecutionDoesNotExist") => Some("check the execution ARN and AWS_REGION"),
+        _ => None,
+    };
+    if let Some(h) = crate::aws_error::hint(e.code.as_deref(), e.status).or(missing) {
+        text.push_str("\nhint: ");
+        text.push_str(h);
+    }
+    anyhow::anyhow!(text)
 }
 
 /// Prints each attempt the provider reports while the execution runs.
 fn print_progress(events: &[Value], seen: &mut usize) {
     for e in events.iter().skip(*seen) {
+        if let Some(error) = e["taskFailedEventDetails"]["error"]
+            .as_str()
+            .filter(|err| err.starts_with("Lambda."))
+        {
+            eprintln!("  provider invocation failed ({error}); the Task's Retry runs it again");
+            continue;
+        }
         let details = &e["taskSucceededEventDetails"];
         if let Some(out) = details["output"].as_str()
             && let Ok(v) = serde_json::from_str::<Value>(out)
@@ -105,13 +134,9 @@ pub async fn follow(arn: &str) -> anyhow::Result<(RunReport, String)> {
     let call = |op: &'static str, params: Value| {
         let aws = aws.clone();
         async move {
-            aws.call("stepfunctions", op, &params).await.map_err(|e| {
-                anyhow::anyhow!(
-                    "Step Functions {op}: {} {}",
-                    e.code.unwrap_or_default(),
-                    e.message
-                )
-            })
+            aws.call("stepfunctions", op, &params)
+                .await
+                .map_err(|e| sfn_error(op, e))
         }
     };
     let mut last_status = String::new();

@@ -1,0 +1,182 @@
+//! What AWS refused, and how to fix it, in one message.
+//!
+//! The SDK's `Display` for a failed call is often just `service error`, and
+//! an answer it cannot parse (a proxy's page, an XML error where it expected
+//! another shape) leaves it no code at all. People then cannot tell a typo
+//! in a stack name from expired credentials. Every AWS error the CLI shows
+//! goes through [`explain`]: the operation, the service's code and message
+//! (read from the raw answer when the SDK could not), the HTTP status, and
+//! for credential and permission problems what to check.
+
+use aws_sdk_cloudformation::config::http::HttpResponse;
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
+/// Codes that mean the credentials themselves were not accepted.
+const REJECTED_CREDENTIALS: &[&str] = &[
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "AuthFailure",
+    "InvalidAccessKeyId",
+    "InvalidToken",
+];
+
+/// Codes that mean "who you are is fine, what you asked is not allowed".
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+];
+
+/// The fix to suggest for an error code or status, if it is about
+/// credentials or permissions.
+pub fn hint(code: Option<&str>, status: Option<u16>) -> Option<&'static str> {
+    match code {
+        Some(c) if REJECTED_CREDENTIALS.contains(&c) => Some(
+            "AWS did not accept these credentials. Check which ones are in use (AWS_PROFILE, or \
+             AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; \
+             `aws sts get-caller-identity` shows them) and that a temporary session has not \
+             expired (`aws sso login`, or refresh the role session in CI)",
+        ),
+        Some(c) if DENIED.contains(&c) => Some(
+            "the credentials are valid but not allowed to do this: grant the action the message \
+             names to the role or user running vigil",
+        ),
+        None if status == Some(401) || status == Some(403) => Some(
+            "AWS refused the request without saying why: usually credentials that are wrong, \
+             expired, or for another account (`aws sts get-caller-identity` shows which are in use)",
+        ),
+        _ => None,
+    }
+}
+
+/// The text between `<tag>` and `</tag>`, for XML error bodies.
+fn xml_tag(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = body.find(&open)? + open.len();
+    let len = body[start..].find(&format!("</{tag}>"))?;
+    Some(body[start..start + len].trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Code and message from a raw error body, XML (Query and REST-XML
+/// services) or JSON.
+fn from_body(body: &str) -> (Option<String>, Option<String>) {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        let pick = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| v.get(*k).and_then(|x| x.as_str()))
+                .map(|s| s.rsplit('#').next().unwrap_or(s).to_owned())
+        };
+        return (
+            pick(&["__type", "code", "Code"]),
+            pick(&["message", "Message"]),
+        );
+    }
+    (xml_tag(body, "Code"), xml_tag(body, "Message"))
+}
+
+/// An AWS SDK error as one clear message: `what` (the operation and its
+/// subject), the service's code and message, the HTTP status when the code
+/// is unknown, and a fix for credential and permission problems.
+pub fn explain<E>(what: &str, e: SdkError<E, HttpResponse>) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let body = e
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .map(|b| String::from_utf8_lossy(b).into_owned());
+    let (mut code, mut message) = match e.as_service_error() {
+        Some(s) => (s.code().map(str::to_owned), s.message().map(str::to_owned)),
+        None => (None, None),
+    };
+    if code.is_none() || message.is_none() {
+        let (c, m) = body.as_deref().map(from_body).unwrap_or_default();
+        code = code.or(c);
+        message = message.or(m);
+    }
+    if e.as_service_error().is_none() && code.is_none() {
+        // No answer at all (connection, timeout, no credentials found):
+        // the SDK's cause chain says why.
+        let mut text = format!("{what}: {}", assertion_provider::errors::with_causes(&e));
+        if text.contains("credentials") {
+            text.push_str(
+                "\nhint: no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+                 AWS_SECRET_ACCESS_KEY (and AWS_REGION)",
+            );
+        }
+        return anyhow::anyhow!(text);
+    }
+    let mut text = format!(
+        "{what}: {}: {}",
+        code.as_deref().unwrap_or("error"),
+        message.as_deref().unwrap_or("(no message)")
+    );
+    if code.is_none()
+        && let Some(s) = status
+    {
+        text.push_str(&format!(" (HTTP {s})"));
+    }
+    if let Some(h) = hint(code.as_deref(), status) {
+        text.push_str("\nhint: ");
+        text.push_str(h);
+    }
+    anyhow::anyhow!(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_come_from_any_error_body() {
+        let xml = "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code>\
+                   <Message>The security token included in the request is invalid.</Message>\
+                   </Error></Errors></ErrorResponse>";
+        assert_eq!(
+            from_body(xml),
+            (
+                Some("InvalidClientTokenId".into()),
+                Some("The security token included in the request is invalid.".into())
+            )
+        );
+        assert_eq!(
+            from_body(r#"{"__type":"com.amazon#UnrecognizedClientException","message":"bad"}"#),
+            (
+                Some("UnrecognizedClientException".into()),
+                Some("bad".into())
+            )
+        );
+        assert_eq!(from_body("<html>gateway</html>"), (None, None));
+    }
+
+    #[test]
+    fn credential_and_permission_problems_get_a_fix() {
+        assert!(
+            hint(Some("ExpiredToken"), Some(400))
+                .unwrap()
+                .contains("aws sso login")
+        );
+        assert!(
+            hint(Some("AccessDenied"), Some(403))
+                .unwrap()
+                .contains("grant the action")
+        );
+        assert!(
+            hint(None, Some(403))
+                .unwrap()
+                .contains("get-caller-identity")
+        );
+        assert_eq!(hint(Some("ValidationError"), Some(400)), None);
+        assert_eq!(hint(None, Some(500)), None);
+    }
+}
