@@ -73,7 +73,8 @@ def build(profile):
     subprocess.run(["cargo", "lambda", "build", "--release", "--x86-64", "--output-format", "zip", "--locked",
                     "-p", "assertion-provider", "--bin", "bootstrap"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for target in (["-p", "vigil", "--bin", "vigil"], ["-p", "assertion-provider", "--example", "poll_economics"]):
+    for target in (["-p", "vigil", "--bin", "vigil"], ["-p", "assertion-provider", "--example", "poll_economics"],
+                   ["-p", "assertion-provider", "--example", "answer_memory"]):
         flags = ["--release"] if profile == "release" else []
         subprocess.run(["cargo", "build", *flags, "--locked", *target], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -155,6 +156,13 @@ def polling(profile):
     return rows
 
 
+def answer_memory(profile, smoke):
+    """Peak RSS of the provider for one step over answers of growing size,
+    each in a fresh process; the last size is past the ceiling."""
+    sizes = ["1", "100"] if smoke else ["1", "5", "10", "15", "100"]
+    return json.loads(sh([str(TARGET / profile / "examples/answer_memory"), "--json", *sizes]))
+
+
 def find(d, *names):
     """The first of several possible keys (the anchor scripts' JSON)."""
     for n in names:
@@ -193,6 +201,8 @@ def main():
     print("synth ...", file=sys.stderr)
     synth_ours, synth_size, synth_anchor = synth(1 if a.smoke else 5, profile)
     poll = polling(profile)
+    print("answer memory ...", file=sys.stderr)
+    memory = answer_memory(profile, a.smoke)
 
     c_o, c_a = cold_ours["ms_to_verdict_median"], cold_anchor["ms_to_verdict_median"]
     r_o, r_a = cold_ours["peak_rss_kb_median"] / 1024, cold_anchor["peak_rss_kb_median"] / 1024
@@ -223,8 +233,11 @@ def main():
         plines.append(
             f"| {r['policy']} | {r['true_at_s']} s | {det} | {r['invocations']:.1f} | {r['transitions']:.1f} | "
             f"{r['transitions'] / minutes:.1f} | {r['events']:.0f} | {r['lambda_s'] * mem:.2f} | ${r['dollars']:.5f} |")
-    table, ptable = "\n".join(lines), "\n".join(plines)
-    text = table + "\n\n" + ptable
+    mlines = ["| answer | outcome | provider peak RSS |", "|---|---|---|"]
+    for m in memory:
+        mlines.append(f"| {m['answer_bytes'] / 1048576:.0f} MiB | {m['outcome']} | {m['peak_rss_kb'] / 1024:.1f} MB |")
+    table, ptable, mtable = "\n".join(lines), "\n".join(plines), "\n".join(mlines)
+    text = table + "\n\n" + ptable + "\n\n" + mtable
     print(text)
     if a.smoke:
         return 0
@@ -263,6 +276,17 @@ $0.20 per 1M requests (x86, us-east-1 list prices); vigil's provider 256 MB,
 the anchor's 128 MB (Lambda's default; it sets none).
 
 {ptable}
+
+## Provider memory on large answers
+
+One step (an HTTP GET of a DynamoDB-Query-shaped body, `arrayWith` over its
+items) run by the real provider in a fresh process per size, the answer
+served from another process (`cargo run --release -p assertion-provider
+--example answer_memory`). Past the ceiling (`VIGIL_MAX_ANSWER_BYTES`, 16 MiB
+by default) the answer is refused with `AnswerTooLarge` before it is read, so
+memory stays flat instead of ending the function out of memory.
+
+{mtable}
 """)
     print(f"\nwrote {BENCH / 'RESULTS.md'}", file=sys.stderr)
     return 0

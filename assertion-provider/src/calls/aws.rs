@@ -156,10 +156,12 @@ impl AwsClient {
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| network_error(&format!("{service} {operation}"), &e))?;
+        let bytes = super::body::read_limited(
+            resp,
+            &format!("{service} {operation}"),
+            super::body::max_answer_bytes(),
+        )
+        .await?;
         let json: Value = if bytes.is_empty() {
             Value::Object(serde_json::Map::new())
         } else {

@@ -74,7 +74,7 @@ pub async fn send(client: &reqwest::Client, req: reqwest::Request) -> Result<Val
             })
             .or_insert(v);
     }
-    let bytes = resp.bytes().await.map_err(|e| network_error(&what, &e))?;
+    let bytes = super::body::read_limited(resp, &what, super::body::max_answer_bytes()).await?;
     let body = if bytes.is_empty() {
         Value::Null
     } else {
