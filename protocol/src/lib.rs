@@ -17,7 +17,7 @@ pub use captures::{CaptureTable, CapturedValue};
 pub use exchange::{
     ErrorKind, ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, Verdict,
 };
-pub use poll::{PollPolicy, PollState};
+pub use poll::{MAX_POLL_TIMEOUT, PollPolicy, PollState};
 pub use selector::{Selector, SelectorError};
 pub use step::{
     Call, CaptureSpec, CognitoToken, HttpAuth, HttpBody, HttpCall, StepDecodeError, StepSpec,

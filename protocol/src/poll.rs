@@ -39,6 +39,14 @@ pub struct PollPolicy {
     pub micro_poll: Duration,
 }
 
+/// The longest a poll may last: a Standard Step Functions execution runs at
+/// most one year, so a longer timeout can never be reached. The cap also
+/// keeps `first attempt + timeout` a representable instant: the provider
+/// computes that deadline, and a timeout of a billion years overflowed it.
+/// (A year as `humantime` writes it, 365.25 days, so the message reads
+/// "1year".)
+pub const MAX_POLL_TIMEOUT: Duration = Duration::from_secs(31_557_600);
+
 fn default_min_delay() -> Duration {
     Duration::from_secs(2)
 }
@@ -74,6 +82,13 @@ impl PollPolicy {
                 "min_delay ({}) is longer than max_delay ({})",
                 humantime::format_duration(self.min_delay),
                 humantime::format_duration(self.max_delay)
+            ));
+        }
+        if self.timeout > MAX_POLL_TIMEOUT {
+            return Err(format!(
+                "timeout ({}) is longer than a Step Functions execution can run ({})",
+                humantime::format_duration(self.timeout),
+                humantime::format_duration(MAX_POLL_TIMEOUT)
             ));
         }
         if self.timeout < self.min_delay {
@@ -136,7 +151,27 @@ mod tests {
                 .unwrap_err()
                 .contains("longer than max_delay")
         );
+        let year: PollPolicy = serde_json::from_str(r#"{"timeout": "365d"}"#).unwrap();
+        assert!(year.validate().is_ok());
         let e = serde_json::from_str::<PollPolicy>(r#"{"timeout": "soon"}"#).unwrap_err();
         assert!(e.to_string().contains("`soon` is not a duration"), "{e}");
+    }
+
+    /// Found with the `suite` fuzz target (a crafted poll of a billion
+    /// years): such a suite validated, and the provider's deadline
+    /// (`first attempt + timeout`) overflowed the time type and panicked.
+    #[test]
+    fn timeouts_longer_than_an_execution_are_refused() {
+        let p: PollPolicy = serde_json::from_str(
+            r#"{"timeout": "1000000000y", "min_delay": "100000000y", "max_delay": "100000000y"}"#,
+        )
+        .unwrap();
+        let e = p.validate().unwrap_err();
+        assert!(
+            e.starts_with("timeout (1000000000years) is longer than a Step Functions execution can run (1year)"),
+            "{e}"
+        );
+        let just_over = PollPolicy::with_timeout(MAX_POLL_TIMEOUT + Duration::from_secs(1));
+        assert!(just_over.validate().is_err());
     }
 }

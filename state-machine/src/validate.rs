@@ -353,9 +353,14 @@ fn check_limits(suite: &Suite, steps: &[Located<'_>], err: &mut impl FnMut(Strin
     let mut total = EVENTS_PER_EXECUTION + EVENTS_PER_SCENARIO * suite.scenarios.len() as u64;
     let mut heaviest: Vec<(u64, String)> = Vec::new();
     for s in steps {
+        // Saturating: a poll's timeout may be any duration at this point
+        // (its own check reports one that is too long), and the sums only
+        // need to tell "over the limit".
         let attempts = worst_attempts(s.step);
-        let events = attempts * EVENTS_PER_ATTEMPT + EVENTS_PER_STEP;
-        total += events;
+        let events = attempts
+            .saturating_mul(EVENTS_PER_ATTEMPT)
+            .saturating_add(EVENTS_PER_STEP);
+        total = total.saturating_add(events);
         heaviest.push((
             events,
             format!(
@@ -397,13 +402,16 @@ fn check_limits(suite: &Suite, steps: &[Located<'_>], err: &mut impl FnMut(Strin
     }
 }
 
-/// Attempts if every wait is `min_delay`: the most a poll can make.
+/// Attempts if every wait is `min_delay`: the most a poll can make
+/// (`u64::MAX` when that does not fit, rather than a truncated count).
 pub fn worst_attempts(step: &Step) -> u64 {
     match &step.poll {
         None => 1,
         Some(p) => {
             let min = p.min_delay.max(Duration::from_millis(1)).as_millis();
-            1 + p.timeout.as_millis().div_ceil(min) as u64
+            u64::try_from(p.timeout.as_millis().div_ceil(min))
+                .unwrap_or(u64::MAX)
+                .saturating_add(1)
         }
     }
 }
@@ -472,4 +480,53 @@ fn ancestors(preds: &[Vec<usize>]) -> Vec<BTreeSet<usize>> {
     (0..preds.len())
         .map(|n| of(n, preds, &mut out, &mut BTreeSet::new()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::{Format, parse};
+
+    fn polled(timeout: &str, min_delay: &str) -> Suite {
+        let text = format!(
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {{kind: http, url: \"http://x/\"}}\n        poll: {{timeout: {timeout}, min_delay: {min_delay}, max_delay: {min_delay}}}\n"
+        );
+        parse(&text, Format::Yaml, Path::new("t.yaml")).unwrap()
+    }
+
+    /// Found with the `suite` fuzz target (crafted polls of a billion
+    /// years): the worst-case attempt count was truncated to 64 bits and
+    /// the event sum overflowed, which panicked `vigil validate` (and, in a
+    /// release build, could wrap below the limit and pass).
+    #[test]
+    fn huge_polls_are_reported_not_overflowed() {
+        for (timeout, min_delay) in [("1000000000y", "1ms"), ("600000000y", "1ms")] {
+            let suite = polled(timeout, min_delay);
+            let step = &suite.scenarios.values().next().unwrap().steps[0];
+            assert_eq!(worst_attempts(step), u64::MAX, "{timeout}");
+            let errors = validate(&suite);
+            let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            assert!(
+                messages
+                    .iter()
+                    .any(|m| m.contains("longer than a Step Functions execution")),
+                "{messages:?}"
+            );
+            assert!(
+                messages
+                    .iter()
+                    .any(|m| m.contains(&format!("would record {} history events", u64::MAX))),
+                "{messages:?}"
+            );
+        }
+        // Within the limits nothing changes.
+        let ok = polled("5m", "2s");
+        assert_eq!(
+            worst_attempts(&ok.scenarios.values().next().unwrap().steps[0]),
+            151
+        );
+        assert_eq!(validate(&ok), []);
+    }
 }
