@@ -2,7 +2,9 @@
 //! function `vigil validate`, `synth` and `deploy` read suite files with),
 //! then `validate` and `locate` (errors with line and column), and for a
 //! valid suite `compile` to the Step Functions definition, with and
-//! without CloudFormation escaping. Beyond "no panic", it checks:
+//! without CloudFormation escaping, and `synthesize`, the whole stack
+//! `vigil synth` writes (least-privilege IAM derived from the calls,
+//! provider sizing). Beyond "no panic", it checks:
 //!
 //! * a parsed suite written back as JSON parses to the same suite;
 //! * `compile` succeeds exactly when `validate` finds nothing;
@@ -11,7 +13,8 @@
 //!   and each branch holds all the states its steps need (none overwritten
 //!   by a name clash);
 //! * every step string embedded in the definition decodes to that step
-//!   (DESIGN.md invariant 3), escaped or not.
+//!   (DESIGN.md invariant 3), escaped or not, and the same holds for the
+//!   definition inside the synthesized stack, whose template serializes.
 
 #![no_main]
 
@@ -21,6 +24,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 use vigil_protocol::StepSpec;
+use vigil_stack::{SynthOptions, synthesize};
 use vigil_state_machine::compile::{CompileOptions, MAX_STATE_NAME_CHARS, branches, compile};
 use vigil_state_machine::{Format, Suite, locate, parse, validate};
 
@@ -177,6 +181,17 @@ fn check_suite(suite: &Suite, text: &str) {
     match compile(suite, &escaped) {
         Ok(definition) => check_definition(suite, &definition),
         Err(e) => panic!("compiles plain but not escaped: {e}"),
+    }
+    // The stack: a valid suite may still lack derivable IAM (a typed
+    // error); what synthesizes must carry a well-formed definition.
+    match synthesize(suite, &SynthOptions::default()) {
+        Ok(stack) => {
+            check_definition(suite, &stack.definition);
+            serde_json::to_string(&stack.template).expect("a template serializes");
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 use vigil_matchers::{
-    ACTUAL_PREVIEW_BYTES, Actual, EXPECTED_MAX_CHARS, EvalContext, Matcher, Mismatch, Report,
-    ValuePath, authoring, describe, wire,
+    ACTUAL_PREVIEW_BYTES, Actual, EXPECTED_MAX_CHARS, EvalContext, MAX_DETAIL_DEPTH, Matcher,
+    Mismatch, Report, ValuePath, authoring, describe, wire,
 };
 use vigil_protocol::StepOutcome;
 
@@ -58,7 +58,10 @@ pub fn render_matcher(m: &Matcher) {
 }
 
 fn check_mismatch(m: &Mismatch, depth: usize) {
-    assert!(depth < 64, "mismatch details nest {depth} deep");
+    assert!(
+        depth <= MAX_DETAIL_DEPTH,
+        "mismatch details nest {depth} deep"
+    );
     if let Actual::Value { preview, .. } = &m.actual {
         assert!(
             preview.len() <= ACTUAL_PREVIEW_BYTES,
