@@ -340,6 +340,18 @@ fn bad_input_gets_one_clear_error_each() {
             vec![":2:", "permissions[0].actions[0]", "wildcard"],
         ),
         (
+            "worst case over 25,000 history events",
+            format!(
+                "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {call}, poll: {{timeout: 1h, min_delay: 1s, max_delay: 1s}}}}\n"
+            ),
+            vec!["synth"],
+            vec![
+                "would record 32435 history events",
+                "at most 25000",
+                "Raise min_delay or shorten timeout",
+            ],
+        ),
+        (
             "underivable IAM",
             "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: ExecuteStatement}}\n".to_owned(),
             vec!["synth"],
