@@ -105,14 +105,16 @@ struct Needle {
 /// Every form of a secret, without duplicates.
 fn forms(secret: &str, value: &str) -> Vec<Needle> {
     let mut out: Vec<Needle> = Vec::new();
-    let mut add = |form: &'static str, text: String| {
-        if !out.iter().any(|n| n.text == text) {
-            out.push(Needle {
-                secret: secret.to_owned(),
-                form,
-                text,
-            });
-        }
+    let mut add = |form: &'static str, text: String| match out.iter_mut().find(|n| n.text == text) {
+        // Base64 of text without `>`, `?`, `~` has no `+` or `/`: both
+        // alphabets give the same string, searched once.
+        Some(n) if n.form == "base64" && form == "base64url" => n.form = "base64 = base64url",
+        Some(_) => {}
+        None => out.push(Needle {
+            secret: secret.to_owned(),
+            form,
+            text,
+        }),
     };
     add("plain", value.to_owned());
     for core in base64_cores(value, STANDARD) {
@@ -448,14 +450,20 @@ fn scan(run: &Run, deployed: bool) {
     }
 
     let sources = sources(run, deployed);
+    let mut by_form: BTreeMap<&str, usize> = BTreeMap::new();
+    for n in &needles {
+        *by_form.entry(n.form).or_default() += 1;
+    }
+    let by_form: Vec<String> = by_form.iter().map(|(f, n)| format!("{f} {n}")).collect();
     let mut table = format!(
-        "\n{} ({} s, exit {}): {} secrets, {} needles (plain, base64, base64url, url-encoded)\n\
+        "\n{} ({} s, exit {}): {} secrets, {} needles ({})\n\
          | source | files | bytes | history events | hits |\n|---|---|---|---|---|\n",
         run.label,
         run.seconds.round(),
         run.code,
         secrets.len(),
-        needles.len()
+        needles.len(),
+        by_form.join(", ")
     );
     let mut found = Vec::new();
     for s in &sources {
