@@ -3,9 +3,8 @@ run it through the deployed state machine, with no AWS account.
 
 It starts, all on 127.0.0.1:
   * moto (tests/support/moto_sfn.py: Step Functions executions on, Lambda
-    invokes routed to cargo lambda watch, CloudFormation made to behave;
-    started through moto_kms_tags.py, which also lets the stack create the
-    KMS key that seals secret captures);
+    invokes routed to cargo lambda watch, CloudFormation made to behave,
+    including the KMS key that seals secret captures);
   * the application "AgentStack": its tables through a CloudFormation stack,
     a Cognito user pool with two users (passwords in Secrets Manager), and
     the Task API stand-in (task_api.py) verifying their tokens;
@@ -350,7 +349,7 @@ def main(argv=None):
             "-A", "127.0.0.1", "-P", str(watch_port)],
             cwd=ROOT / "assertion-provider", env={**os.environ, "PATH": env_path})
         moto = procs.start("moto", [
-            str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_kms_tags.py"),
+            str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_sfn.py"),
             str(moto_port), str(proxy_port), f"http://127.0.0.1:{watch_port}", "_"])
         wait_port(moto_port, moto, "moto")
         wait_port(proxy_port, moto, "moto's Lambda proxy")

@@ -12,7 +12,8 @@ It also patches moto's CloudFormation so that stacks deployed with change sets
 behave as vigil's deploy expects from AWS (see the two sections below):
 state machines made by a stack land in the executing backend and honour
 `Definition`/`DefinitionSubstitutions`; Outputs exist; a failed resource gives
-a *_FAILED event and a rollback status; "no changes" gives a FAILED change set.
+a *_FAILED event and a rollback status; "no changes" gives a FAILED change set;
+KMS keys made by a stack keep their tags.
 
 With VIGIL_INVOKE_FAULTS=RATE:SEED (e.g. `0.25:7`) the proxy fails that
 share of Lambda Invoke requests the way the Lambda service does when it is
@@ -366,6 +367,25 @@ def _create_change_set_like_aws(self):
 
 
 CloudFormationResponse.create_change_set = _create_change_set_like_aws
+
+# --- AWS::KMS::Key Tags --------------------------------------------------------
+# moto 5.2.5 hands a stack's `AWS::KMS::Key` `Tags` ({Key, Value}, as
+# CloudFormation writes them) straight to the KMS model, which reads
+# {TagKey, TagValue}: the key fails with `KeyError: 'TagKey'`, so no stack with
+# a secret capture (its `SealingKey`) could be created.  Translate them.
+from moto.kms.models import Key  # noqa: E402
+
+_create_key = Key.create_from_cloudformation_json.__func__
+
+
+def _create_key_with_cfn_tags(cls, resource_name, cloudformation_json, *args, **kwargs):
+    properties = cloudformation_json.get("Properties", {})
+    tags = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
+    cloudformation_json = {**cloudformation_json, "Properties": {**properties, "Tags": tags}}
+    return _create_key(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+
+Key.create_from_cloudformation_json = classmethod(_create_key_with_cfn_tags)
 
 from moto.server import main  # noqa: E402  (after the config change)
 
