@@ -23,20 +23,48 @@ pub struct Selector {
     singular: bool,
 }
 
-/// A string that is not an RFC 9535 JSONPath query.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("`{source_text}` is not an RFC 9535 JSONPath query: {message}")]
-pub struct SelectorError {
-    /// The query as written.
-    pub source_text: String,
-    /// The parser's explanation.
-    pub message: String,
+/// The deepest one filter may sit inside another (`$[?@.a[?@.b]]` nests
+/// two). serde_json_path's parser backtracks once per nesting level, so its
+/// time doubles with every level: 25 levels (a fuzzer's input) took minutes,
+/// and the provider would time out on such a step instead of reporting it.
+/// Real selectors nest one or two.
+pub const MAX_FILTER_NESTING: usize = 4;
+
+/// A string that vigil does not take as a selector.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// Not an RFC 9535 JSONPath query.
+    #[error("`{source_text}` is not an RFC 9535 JSONPath query: {message}")]
+    Invalid {
+        /// The query as written.
+        source_text: String,
+        /// The parser's explanation.
+        message: String,
+    },
+    /// Filters nested deeper than [`MAX_FILTER_NESTING`].
+    #[error(
+        "`{source_text}` nests filters {depth} deep; vigil takes at most {MAX_FILTER_NESTING} \
+         (parsing time doubles with each level)"
+    )]
+    TooDeep {
+        /// The query as written.
+        source_text: String,
+        /// How deep its filters nest.
+        depth: usize,
+    },
 }
 
 impl Selector {
     /// Parses a query.
     pub fn parse(source: &str) -> Result<Self, SelectorError> {
-        let path = JsonPath::parse(source).map_err(|e| SelectorError {
+        let depth = filter_nesting(source);
+        if depth > MAX_FILTER_NESTING {
+            return Err(SelectorError::TooDeep {
+                source_text: source.to_owned(),
+                depth,
+            });
+        }
+        let path = JsonPath::parse(source).map_err(|e| SelectorError::Invalid {
             source_text: source.to_owned(),
             message: e.to_string(),
         })?;
@@ -97,6 +125,42 @@ fn is_singular(source: &str) -> bool {
         prev = c;
     }
     true
+}
+
+/// How deep filter selectors nest, counting unclosed brackets too (the
+/// parser backtracks through those just the same). Outside quoted names a
+/// `?` can only start a filter selector; each `[...]` holding one is a
+/// level.
+fn filter_nesting(source: &str) -> usize {
+    let mut chars = source.chars();
+    let mut quote: Option<char> = None;
+    // One entry per open bracket: whether it holds a filter.
+    let mut open: Vec<bool> = Vec::new();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            if c == '\\' {
+                chars.next();
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '[' => open.push(false),
+            ']' => depth -= usize::from(open.pop() == Some(true)),
+            '?' => {
+                if let Some(filter @ false) = open.last_mut() {
+                    *filter = true;
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl PartialEq for Selector {
@@ -202,5 +266,48 @@ mod tests {
             "{e}"
         );
         assert!(serde_json::from_str::<Selector>("\"Item.status\"").is_err());
+    }
+
+    fn nested(levels: usize) -> String {
+        format!(
+            "$.Items{}.id",
+            "[?@.Items".repeat(levels) + &"]".repeat(levels)
+        )
+    }
+
+    /// Found by the `provider_request` fuzz target (a timeout): a `select`
+    /// whose filters nested ~25 deep, unclosed, kept the JSONPath parser
+    /// busy for minutes; its time doubles with each level.
+    #[test]
+    fn filters_nested_deeper_than_the_limit_are_refused() {
+        let ok = Selector::parse(&nested(MAX_FILTER_NESTING)).unwrap();
+        assert!(!ok.is_singular());
+        let deep = nested(MAX_FILTER_NESTING + 1);
+        assert_eq!(
+            Selector::parse(&deep).unwrap_err(),
+            SelectorError::TooDeep {
+                source_text: deep.clone(),
+                depth: MAX_FILTER_NESTING + 1
+            }
+        );
+        // The fuzzer's shape: many unclosed filters. Refused at once.
+        let unclosed = format!("$.UserAttributes{}", "[?@.Name_".repeat(30));
+        let started = std::time::Instant::now();
+        let e = Selector::parse(&unclosed).unwrap_err();
+        assert!(matches!(e, SelectorError::TooDeep { depth: 30, .. }), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            e.to_string().ends_with("nests filters 30 deep; vigil takes at most 4 (parsing time doubles with each level)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn only_filter_brackets_outside_quotes_count() {
+        assert_eq!(filter_nesting("$.a[0]['b'][*]"), 0);
+        assert_eq!(filter_nesting("$[?@.a, ?@.b]"), 1);
+        assert_eq!(filter_nesting("$[?@.a[?@.b]][?@.c]"), 2);
+        assert_eq!(filter_nesting("$[?@['[?x'] == '[?[?']"), 1);
+        assert_eq!(filter_nesting("$[?match(@.a, 'a?b\\'[?')]"), 1);
     }
 }
