@@ -151,7 +151,10 @@ impl Provider {
         let mut state = req.poll.clone().unwrap_or(PollState {
             attempt: 0,
             first_attempt_at: started,
-            deadline: started + policy.as_ref().map_or(Duration::ZERO, |p| p.timeout),
+            deadline: deadline_after(
+                started,
+                policy.as_ref().map_or(Duration::ZERO, |p| p.timeout),
+            ),
             transient_errors: 0,
             invocation_retries: 0,
             last_mismatch: None,
@@ -191,7 +194,7 @@ impl Provider {
                     if policy.is_none() && state.attempt == 1 {
                         // First transient error of an unpolled step: its
                         // retry budget starts now.
-                        state.deadline = state.first_attempt_at + effective.timeout;
+                        state.deadline = deadline_after(state.first_attempt_at, effective.timeout);
                     }
                     let remaining = duration_until(now, state.deadline);
                     let next = {
@@ -547,11 +550,38 @@ fn gave_up_on_transient(
     }
 }
 
+/// `start + timeout`, saturating: a hand-written step with an absurd
+/// timeout (the compiler refuses more than a year) must not overflow the
+/// date arithmetic and crash the function.
+fn deadline_after(start: OffsetDateTime, timeout: Duration) -> OffsetDateTime {
+    time::Duration::try_from(timeout)
+        .ok()
+        .and_then(|d| start.checked_add(d))
+        .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
+}
+
 fn duration_until(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
     let d = to - from;
     if d.is_negative() {
         Duration::ZERO
     } else {
         d.unsigned_abs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_saturate_instead_of_overflowing() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(
+            deadline_after(t, Duration::from_secs(90)),
+            t + time::Duration::seconds(90)
+        );
+        let far = deadline_after(t, Duration::from_secs(u64::MAX));
+        assert!(far > t + time::Duration::days(365 * 1000));
+        assert!(duration_until(t, far) > Duration::ZERO);
     }
 }

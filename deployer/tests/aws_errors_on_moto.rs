@@ -74,6 +74,15 @@ fn assert_one_clear_error(case: &str, (code, output): (Option<i32>, String), exp
     }
 }
 
+/// (what, endpoint, credentials, arguments, expected in the error).
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    Option<(&'a str, &'a str)>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_requests_say_what_and_how_to_fix() {
     // A moto that checks every request's credentials (none exist in its IAM).
@@ -108,7 +117,7 @@ async fn refused_requests_say_what_and_how_to_fix() {
     ];
     let execution = "arn:aws:states:us-east-1:123456789012:execution:sm:nope";
     let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:nope";
-    let cases: Vec<(&str, &str, Option<(&str, &str)>, Vec<&str>, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "wrong credentials: run --stack",
             &strict_url,
