@@ -53,15 +53,14 @@ fn short_code(raw: &str) -> String {
         .to_owned()
 }
 
-/// The text between `<tag>` and `</tag>`: an XML error body, which some
-/// front ends (and emulators) send even to JSON clients, e.g. for rejected
-/// credentials.
-fn xml_tag(body: &Value, tag: &str) -> Option<String> {
-    let text = body.as_str()?;
+/// The text between `<tag>` and `</tag>` of an XML error body (`Code`,
+/// `Message`), which some front ends (and emulators) send even to JSON
+/// clients, e.g. for rejected credentials.
+fn xml_tag(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
-    let start = text.find(&open)? + open.len();
-    let len = text[start..].find(&format!("</{tag}>"))?;
-    Some(text[start..start + len].trim().to_owned())
+    let start = body.find(&open)? + open.len();
+    let len = body[start..].find(&format!("</{tag}>"))?;
+    Some(body[start..start + len].trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 /// Classifies an AWS error response.
@@ -74,13 +73,13 @@ pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> Step
                 .find_map(|k| body.get(*k).and_then(Value::as_str))
                 .map(short_code)
         })
-        .or_else(|| xml_tag(body, "Code"))
+        .or_else(|| body.as_str().and_then(|b| xml_tag(b, "Code")))
         .filter(|c| !c.is_empty());
     let message = ["message", "Message", "errorMessage"]
         .iter()
         .find_map(|k| body.get(*k).and_then(Value::as_str))
         .map(str::to_owned)
-        .or_else(|| xml_tag(body, "Message"))
+        .or_else(|| body.as_str().and_then(|b| xml_tag(b, "Message")))
         .unwrap_or_else(|| match body {
             Value::String(s) if !s.is_empty() => s.chars().take(500).collect(),
             _ => format!("HTTP {status} without a message"),

@@ -170,6 +170,8 @@ async fn one_run(i: u64, kind: Kind, moto: &str, stub: &str, ready: &Readiness) 
     );
     let (mut counted, mut attempts, mut invocations) = (0, 0, 0);
     let mut failure = None;
+    // A run that passes is right only if it was meant to.
+    let mut right_reason = kind == Kind::Passes;
     let mut captures = CaptureTable::default();
     // The state machine's loop: invoke, Wait what the provider asks, invoke
     // again with its poll state, until pass or fail.
@@ -190,13 +192,12 @@ async fn one_run(i: u64, kind: Kind, moto: &str, stub: &str, ready: &Readiness) 
         attempts += last.report.attempt;
         captures = last.captures.clone();
         if last.verdict == Verdict::Fail {
-            failure = Some((last.report.step.to_string(), last.report.summary.clone()));
             let expected_path = match kind {
                 Kind::FailsOnAws => Some(("item-done", "$['Item']['state']['S']")),
                 Kind::FailsOnHttp => Some(("job-done", "$['body']['state']")),
                 Kind::Passes => None,
             };
-            let right_reason = match (expected_path, &last.report.outcome) {
+            right_reason = match (expected_path, &last.report.outcome) {
                 (Some((id, path)), StepOutcome::Mismatched { report, timed_out }) => {
                     *timed_out
                         && last.report.step.as_str() == id
@@ -207,27 +208,16 @@ async fn one_run(i: u64, kind: Kind, moto: &str, stub: &str, ready: &Readiness) 
                 }
                 _ => false,
             };
-            flip.await.ok();
-            return RunResult {
-                kind,
-                passed: false,
-                failure,
-                right_reason,
-                counted,
-                injected: aws_proxy.attempt_costing() + http_proxy.attempt_costing(),
-                by_fault: merged(&aws_proxy, &http_proxy),
-                requests: requests(&aws_proxy, &http_proxy),
-                attempts,
-                invocations,
-            };
+            failure = Some((last.report.step.to_string(), last.report.summary.clone()));
+            break;
         }
     }
     flip.await.ok();
     RunResult {
         kind,
-        passed: true,
-        failure: failure.take(),
-        right_reason: kind == Kind::Passes,
+        passed: failure.is_none(),
+        failure,
+        right_reason,
         counted,
         injected: aws_proxy.attempt_costing() + http_proxy.attempt_costing(),
         by_fault: merged(&aws_proxy, &http_proxy),

@@ -36,6 +36,34 @@ fn report_text(r: &ProviderResponse) -> String {
     serde_json::to_string_pretty(&r.report).unwrap()
 }
 
+/// Drives a step the way the state machine does, on the fake clock:
+/// invoke, advance by the Wait it asks for, invoke again with its poll
+/// state, until pass or fail. The final answer and the waits on the way.
+async fn drive(
+    p: &assertion_provider::Provider,
+    clock: &FakeClock,
+    step: &Value,
+    time_left: Option<Duration>,
+) -> (ProviderResponse, Vec<u64>) {
+    let mut poll = None;
+    let mut waits = Vec::new();
+    loop {
+        let r = p
+            .handle(
+                request(step.clone(), CaptureTable::default(), poll),
+                time_left,
+            )
+            .await;
+        if r.verdict != Verdict::Retry {
+            return (r, waits);
+        }
+        let w = r.wait_seconds.expect("a retry says how long to wait");
+        waits.push(w);
+        clock.advance(Duration::from_secs(w));
+        poll = Some(r.poll);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn captures_flow_into_later_steps_and_secrets_stay_sealed() {
     let moto = Moto::start().await;
@@ -259,17 +287,7 @@ async fn authorization_errors_fail_fast_and_slow_answers_are_network_errors() {
     let slow = json!({
         "id": "slow", "call": {"kind": "aws", "service": "dynamodb", "operation": "Scan", "params": {}}
     });
-    let mut poll = None;
-    let r = loop {
-        let r = p
-            .handle(request(slow.clone(), CaptureTable::default(), poll), None)
-            .await;
-        if r.verdict != Verdict::Retry {
-            break r;
-        }
-        clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
-        poll = Some(r.poll);
-    };
+    let (r, _) = drive(&p, &clock, &slow, None).await;
     assert_eq!(r.verdict, Verdict::Fail, "{}", report_text(&r));
     assert_eq!(
         r.report.elapsed_ms, 30_000,
@@ -300,26 +318,7 @@ async fn polling_returns_waits_and_enforces_the_deadline_exactly() {
         "select": "$.Item", "expect": {"objectLike": {"status": {"objectLike": {"S": {"exact": "COMPLETED"}}}}},
         "poll": {"timeout": "100s", "min_delay": "2s", "max_delay": "20s", "jitter": false, "micro_poll": "0s"}
     });
-    // Drive the loop the way the state machine does: wait, call again.
-    let mut poll = None;
-    let mut waits = Vec::new();
-    let last = loop {
-        let r = p
-            .handle(
-                request(step.clone(), CaptureTable::default(), poll.clone()),
-                None,
-            )
-            .await;
-        match r.verdict {
-            Verdict::Retry => {
-                let w = r.wait_seconds.unwrap();
-                waits.push(w);
-                clock.advance(Duration::from_secs(w));
-                poll = Some(r.poll.clone());
-            }
-            _ => break r,
-        }
-    };
+    let (last, waits) = drive(&p, &clock, &step, None).await;
     assert_eq!(waits, [2, 4, 8, 16, 20, 20, 20, 10]);
     assert_eq!(last.verdict, Verdict::Fail);
     assert_eq!(last.report.attempt, 9);
@@ -358,22 +357,7 @@ async fn a_short_lambda_timeout_still_lands_on_the_deadline_without_spinning() {
         "select": "$.status", "expect": {"exact": "COMPLETED"},
         "poll": {"timeout": "2500ms", "min_delay": "1s", "max_delay": "1s", "jitter": false, "micro_poll": "0s"}
     });
-    let mut poll = None;
-    let mut waits = Vec::new();
-    let last = loop {
-        let r = p
-            .handle(
-                request(step.clone(), CaptureTable::default(), poll.clone()),
-                Some(Duration::from_secs(3)),
-            )
-            .await;
-        if r.verdict != Verdict::Retry {
-            break r;
-        }
-        waits.push(r.wait_seconds.unwrap());
-        clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
-        poll = Some(r.poll);
-    };
+    let (last, waits) = drive(&p, &clock, &step, Some(Duration::from_secs(3))).await;
     assert_eq!(
         waits,
         [1, 1],
@@ -479,17 +463,7 @@ async fn a_poll_ending_on_a_transient_error_reports_the_mismatch_it_waited_for()
             "select": "$.Item", "expect": {"objectLike": {"status": {"objectLike": {"S": {"exact": "COMPLETED"}}}}},
             "poll": {"timeout": "100s", "min_delay": "2s", "max_delay": "20s", "jitter": false, "micro_poll": micro_poll}
         });
-        let mut poll = None;
-        let last = loop {
-            let r = p
-                .handle(request(step.clone(), CaptureTable::default(), poll), None)
-                .await;
-            if r.verdict != Verdict::Retry {
-                break r;
-            }
-            clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
-            poll = Some(r.poll);
-        };
+        let (last, _) = drive(&p, &clock, &step, None).await;
         assert_eq!(calls.load(Ordering::SeqCst), 9, "{micro_poll}");
         assert_eq!(
             (last.verdict, last.report.transient_errors),
@@ -547,17 +521,7 @@ async fn busy_http_answers_are_retried_and_application_errors_are_not() {
         json!({"id": "get", "call": {"kind": "http", "url": format!("{}{path}", stub.url)},
                "expect": {"objectLike": {"status": {"exact": 200}}}})
     };
-    let mut poll = None;
-    let busy = loop {
-        let r = p
-            .handle(request(run("/busy"), CaptureTable::default(), poll), None)
-            .await;
-        if r.verdict != Verdict::Retry {
-            break r;
-        }
-        clock.advance(Duration::from_secs(r.wait_seconds.unwrap()));
-        poll = Some(r.poll);
-    };
+    let (busy, _) = drive(&p, &clock, &run("/busy"), None).await;
     assert_eq!(
         (
             busy.verdict,

@@ -8,8 +8,10 @@
 //! (read from the raw answer when the SDK could not), the HTTP status, and
 //! for credential and permission problems what to check.
 
+use assertion_provider::errors::classify_aws;
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+use serde_json::Value;
 
 /// Codes that mean the credentials themselves were not accepted.
 const REJECTED_CREDENTIALS: &[&str] = &[
@@ -58,29 +60,13 @@ pub fn hint(code: Option<&str>, status: Option<u16>) -> Option<&'static str> {
     }
 }
 
-/// The text between `<tag>` and `</tag>`, for XML error bodies.
-fn xml_tag(body: &str, tag: &str) -> Option<String> {
-    let open = format!("<{tag}>");
-    let start = body.find(&open)? + open.len();
-    let len = body[start..].find(&format!("</{tag}>"))?;
-    Some(body[start..start + len].trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-/// Code and message from a raw error body, XML (Query and REST-XML
-/// services) or JSON.
-fn from_body(body: &str) -> (Option<String>, Option<String>) {
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
-        let pick = |keys: &[&str]| {
-            keys.iter()
-                .find_map(|k| v.get(*k).and_then(|x| x.as_str()))
-                .map(|s| s.rsplit('#').next().unwrap_or(s).to_owned())
-        };
-        return (
-            pick(&["__type", "code", "Code"]),
-            pick(&["message", "Message"]),
-        );
-    }
-    (xml_tag(body, "Code"), xml_tag(body, "Message"))
+/// Code and message from an error body the SDK could not read, by the
+/// provider's own AWS error reader (JSON `__type`/`code`/`message`, or XML
+/// `<Code>`/`<Message>`, else the start of the body).
+fn from_body(status: u16, body: &str) -> (Option<String>, String) {
+    let value = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    let e = classify_aws(status, None, &value);
+    (e.code, e.message)
 }
 
 /// An AWS SDK error as one clear message: `what` (the operation and its
@@ -99,10 +85,12 @@ where
         Some(s) => (s.code().map(str::to_owned), s.message().map(str::to_owned)),
         None => (None, None),
     };
-    if code.is_none() || message.is_none() {
-        let (c, m) = body.as_deref().map(from_body).unwrap_or_default();
+    if let Some(body) = body.as_deref().filter(|b| !b.is_empty())
+        && (code.is_none() || message.is_none())
+    {
+        let (c, m) = from_body(status.unwrap_or(0), body);
         code = code.or(c);
-        message = message.or(m);
+        message = message.or(Some(m));
     }
     if e.as_service_error().is_none() && code.is_none() {
         // No answer at all (connection, timeout, no credentials found):
@@ -143,20 +131,24 @@ mod tests {
                    <Message>The security token included in the request is invalid.</Message>\
                    </Error></Errors></ErrorResponse>";
         assert_eq!(
-            from_body(xml),
+            from_body(403, xml),
             (
                 Some("InvalidClientTokenId".into()),
-                Some("The security token included in the request is invalid.".into())
+                "The security token included in the request is invalid.".into()
             )
         );
         assert_eq!(
-            from_body(r#"{"__type":"com.amazon#UnrecognizedClientException","message":"bad"}"#),
-            (
-                Some("UnrecognizedClientException".into()),
-                Some("bad".into())
-            )
+            from_body(
+                400,
+                r#"{"__type":"com.amazon#UnrecognizedClientException","message":"bad"}"#
+            ),
+            (Some("UnrecognizedClientException".into()), "bad".into())
         );
-        assert_eq!(from_body("<html>gateway</html>"), (None, None));
+        // No code: the body itself says what answered.
+        assert_eq!(
+            from_body(502, "<html>gateway</html>"),
+            (None, "<html>gateway</html>".into())
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use support::{Guard, Moto, free_port, venv, wait_for_port};
+use support::Moto;
 
 const WRONG_SECRET: &str = "wJalrXUtnFEMI-not-a-real-secret-K7MDENG";
 
@@ -86,26 +86,7 @@ type Case<'a> = (
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_requests_say_what_and_how_to_fix() {
     // A moto that checks every request's credentials (none exist in its IAM).
-    let port = free_port();
-    let strict = Guard(
-        Command::new(venv().join("bin/python"))
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port).await;
-    let strict_url = format!("http://127.0.0.1:{port}");
+    let strict = Moto::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]).await;
     let open = Moto::start().await;
     let suite = "examples/task-lifecycle.yaml";
     let wrong = Some(("AKIAIOSFODNN7EXAMPLE", WRONG_SECRET));
@@ -120,21 +101,21 @@ async fn refused_requests_say_what_and_how_to_fix() {
     let cases: Vec<Case> = vec![
         (
             "wrong credentials: run --stack",
-            &strict_url,
+            &strict.url,
             wrong,
             vec!["run", "--stack", "TaskSuite", "--suite", suite],
             [&["DescribeStacks TaskSuite"][..], &rejected].concat(),
         ),
         (
             "wrong credentials: local --app-stack",
-            &strict_url,
+            &strict.url,
             wrong,
             vec!["local", suite, "--app-stack", "AgentStack"],
             [&["DescribeStacks AgentStack"][..], &rejected].concat(),
         ),
         (
             "wrong credentials: deploy",
-            &strict_url,
+            &strict.url,
             wrong,
             vec![
                 "deploy",
@@ -148,14 +129,14 @@ async fn refused_requests_say_what_and_how_to_fix() {
         ),
         (
             "wrong credentials: report",
-            &strict_url,
+            &strict.url,
             wrong,
             vec!["report", execution],
             [&["Step Functions DescribeExecution"][..], &rejected].concat(),
         ),
         (
             "wrong credentials: run --state-machine-arn",
-            &strict_url,
+            &strict.url,
             wrong,
             vec!["run", "--state-machine-arn", machine, "--suite", suite],
             [&["Step Functions StartExecution"][..], &rejected].concat(),
@@ -213,5 +194,4 @@ async fn refused_requests_say_what_and_how_to_fix() {
     for (case, endpoint, creds, args, expected) in cases {
         assert_one_clear_error(case, vigil(endpoint, creds, &args), &expected);
     }
-    drop(strict);
 }

@@ -130,6 +130,18 @@ fn vigil_local(moto: &str, suite_file: &Path, extra_env: &[(&str, &str)]) -> Val
     v
 }
 
+/// The `local.yaml` fixture with its ApiUrl set to `api`: `vigil local`
+/// reads it from the environment, the state machine gets it as a default
+/// through the execution input instead.
+fn local_suite(api: &str, name: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join("deployer/tests/fixtures/local.yaml"))
+        .unwrap()
+        .replace("env: VIGIL_TEST_API_URL", &format!("default: {api}"));
+    let suite = std::env::temp_dir().join(format!("vigil-sfn-{name}-{}.yaml", std::process::id()));
+    std::fs::write(&suite, text).unwrap();
+    suite
+}
+
 /// The parts of a run report that must not depend on where it ran (times
 /// and the execution-only `error` field left out).
 fn essence(report: &Value) -> Value {
@@ -158,14 +170,7 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
     let c = aws_client(&chain.moto);
     create_tasks_table(&c).await;
     let api = support::Stub::start(|_| support::Reply::json(200, json!({"ok": true}))).await;
-    let suite = root().join("deployer/tests/fixtures/local.yaml");
-    // The fixture's ApiUrl comes from the environment for `vigil local`; the
-    // state machine gets it as a default via the execution input instead.
-    let suite_text = std::fs::read_to_string(&suite)
-        .unwrap()
-        .replace("env: VIGIL_TEST_API_URL", &format!("default: {}", api.url));
-    let suite = std::env::temp_dir().join(format!("vigil-sfn-suite-{}.yaml", std::process::id()));
-    std::fs::write(&suite, suite_text).unwrap();
+    let suite = local_suite(&api.url, "suite");
 
     // 1. Passing.
     aws(
@@ -477,14 +482,7 @@ async fn failed_invocations_are_retried_by_the_state_machine_and_counted() {
     let c = aws_client(&chain.moto);
     create_tasks_table(&c).await;
     let api = support::Stub::start(|_| support::Reply::json(200, json!({"ok": true}))).await;
-    let suite_text = std::fs::read_to_string(root().join("deployer/tests/fixtures/local.yaml"))
-        .unwrap()
-        .replace("env: VIGIL_TEST_API_URL", &format!("default: {}", api.url));
-    let suite = std::env::temp_dir().join(format!(
-        "vigil-sfn-faults-suite-{}.yaml",
-        std::process::id()
-    ));
-    std::fs::write(&suite, suite_text).unwrap();
+    let suite = local_suite(&api.url, "faults-suite");
     let item = |status: &str, events: Value| {
         json!({"TableName": "Tasks", "Item": {
             "task_id": {"S": "t-1"}, "status": {"S": status}, "owner": {"S": "sub-1"},

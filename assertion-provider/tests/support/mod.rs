@@ -52,6 +52,12 @@ pub struct Moto {
 
 impl Moto {
     pub async fn start() -> Moto {
+        Moto::start_with_env(&[]).await
+    }
+
+    /// A moto server with extra environment, e.g.
+    /// `INITIAL_NO_AUTH_ACTION_COUNT=0` to check every request's credentials.
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let port = free_port();
         let child = Command::new(venv().join("bin/python"))
             .args([
@@ -62,6 +68,7 @@ impl Moto {
                 "-p",
                 &port.to_string(),
             ])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
