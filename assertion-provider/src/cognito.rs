@@ -1,7 +1,8 @@
 //! Cognito user-pool tokens for HTTP calls, minted inside the provider.
 //!
 //! The password never leaves the account (it is read from Secrets Manager
-//! here) and the token never enters the state machine. Tokens are cached
+//! here, or unsealed from a secret capture) and the token never enters the
+//! state machine. Tokens are cached
 //! per (client, user, secret) in the warm container until five minutes
 //! before they expire, so a long run never sends an expired token — the
 //! anchor's reference suite had to re-mint its token by hand mid-run.
@@ -12,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
-use vigil_protocol::{CognitoToken, ErrorKind, StepError};
+use vigil_protocol::{CognitoPassword, CognitoToken, ErrorKind, StepError};
 
 use crate::calls::aws::AwsClient;
 use crate::redact::redact_error;
@@ -27,10 +28,19 @@ struct Tokens {
     expires_at: OffsetDateTime,
 }
 
+/// What a cached token is keyed by besides the client and the user: the
+/// secret it was minted from, or the password itself (only ever in this
+/// process's memory, where the unsealed capture is anyway).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum PasswordKey {
+    Secret(String),
+    Given(String),
+}
+
 /// The token cache.
 #[derive(Default)]
 pub struct CognitoTokens {
-    cache: Mutex<HashMap<(String, String, String), Tokens>>,
+    cache: Mutex<HashMap<(String, String, PasswordKey), Tokens>>,
     /// How many times a token was minted (for tests and logs).
     minted: std::sync::atomic::AtomicU32,
 }
@@ -58,13 +68,16 @@ impl CognitoTokens {
         now: OffsetDateTime,
         client_id: &str,
         username: &str,
-        password_secret: &str,
+        password: CognitoPassword<'_>,
         which: CognitoToken,
     ) -> Result<String, StepError> {
         let key = (
             client_id.to_owned(),
             username.to_owned(),
-            password_secret.to_owned(),
+            match password {
+                CognitoPassword::Secret(s) => PasswordKey::Secret(s.to_owned()),
+                CognitoPassword::Given(p) => PasswordKey::Given(p.to_owned()),
+            },
         );
         let mut cache = self.cache.lock().await;
         let fresh = cache
@@ -74,7 +87,7 @@ impl CognitoTokens {
         let tokens = match fresh {
             Some(t) => t,
             None => {
-                let t = mint(aws, now, client_id, username, password_secret).await?;
+                let t = mint(aws, now, client_id, username, password).await?;
                 self.minted
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 cache.insert(key, t.clone());
@@ -120,9 +133,12 @@ async fn mint(
     now: OffsetDateTime,
     client_id: &str,
     username: &str,
-    password_secret: &str,
+    source: CognitoPassword<'_>,
 ) -> Result<Tokens, StepError> {
-    let password = password(aws, password_secret).await?;
+    let password = match source {
+        CognitoPassword::Secret(secret) => password(aws, secret).await?,
+        CognitoPassword::Given(p) => p.to_owned(),
+    };
     let out = aws
         .call(
             "cognito-idp",

@@ -15,8 +15,8 @@ use vigil_matchers::{
 };
 use vigil_protocol::template::{self, Piece, TemplateValues};
 use vigil_protocol::{
-    Call, CaptureTable, CapturedValue, ErrorKind, HttpAuth, PollPolicy, PollState, ProviderRequest,
-    ProviderResponse, StepError, StepOutcome, StepReport, StepSpec, Verdict,
+    Call, CaptureTable, CapturedValue, CognitoPassword, ErrorKind, HttpAuth, PollPolicy, PollState,
+    ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, StepSpec, Verdict,
 };
 
 use crate::backoff::{NextAttempt, next_attempt};
@@ -487,10 +487,16 @@ impl Provider {
                         client_id,
                         username,
                         password_secret,
+                        password,
                         token,
                         header,
                         prefix,
                     }) => {
+                        let source = CognitoPassword::of(password_secret, password)
+                            .map_err(|e| invalid(e.to_owned()))?;
+                        if let CognitoPassword::Given(p) = source {
+                            sent.push(Value::String(p.to_owned()));
+                        }
                         let t = self
                             .cognito
                             .token(
@@ -498,7 +504,7 @@ impl Provider {
                                 self.clock.now(),
                                 client_id,
                                 username,
-                                password_secret,
+                                source,
                                 *token,
                             )
                             .await?;

@@ -204,6 +204,113 @@ async fn cognito_tokens_are_minted_inside_cached_and_renewed_before_expiry() {
     );
 }
 
+/// A suite that makes its own Cognito user (as ABCA's lifecycle test does)
+/// signs in with the password it captured secret: the provider unseals it
+/// for `AdminSetUserPassword` and for the login, and nothing it answers
+/// holds the password or the token, also when the login is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cognito_login_with_a_password_from_a_secret_capture() {
+    const PASSWORD: &str = "Gener4ted-Pass+word";
+    let stub = Stub::start(|seen| {
+        if seen.path == "/password" {
+            Reply::json(200, json!({"password": PASSWORD}))
+        } else {
+            Reply::json(200, json!({"authorization": seen.header("authorization")}))
+        }
+    })
+    .await;
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let pool = aws(
+        &c,
+        "cognito-idp",
+        "CreateUserPool",
+        json!({"PoolName": "own-users"}),
+    )
+    .await;
+    let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_owned();
+    let client = aws(&c, "cognito-idp", "CreateUserPoolClient", json!({
+        "UserPoolId": pool_id, "ClientName": "e2e", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    })).await;
+    let client_id = client["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = std::env::temp_dir().join(format!("vigil-seal-cognito-{}.key", std::process::id()));
+    std::fs::write(&path, [9u8; 32]).unwrap();
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(FakeClock::new(t0())),
+        KeySource::from_file(path.to_str().unwrap()).unwrap(),
+        Duration::from_secs(10),
+    );
+    let mut captures = CaptureTable::default();
+    let mut answers = String::new();
+    let mut run = async |step: Value| {
+        let r = p.handle(request(step, captures.clone(), None), None).await;
+        captures = r.captures.clone();
+        answers.push_str(&serde_json::to_string(&r).unwrap());
+        r
+    };
+    let steps = [
+        json!({"id": "pw", "call": {"kind": "http", "url": format!("{}/password", stub.url)},
+               "capture": {"value": {"path": "$.body.password", "secret": true}}}),
+        json!({"id": "user", "call": {"kind": "aws", "service": "cognito-idp", "operation": "AdminCreateUser",
+               "params": {"UserPoolId": pool_id, "Username": "carol", "MessageAction": "SUPPRESS"}}}),
+        json!({"id": "set", "call": {"kind": "aws", "service": "cognito-idp", "operation": "AdminSetUserPassword",
+               "params": {"UserPoolId": pool_id, "Username": "carol", "Password": "${pw.value}", "Permanent": true}}}),
+    ];
+    for step in steps {
+        let r = run(step).await;
+        assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
+    }
+    let me = |username: &str| {
+        json!({
+            "id": "me",
+            "call": {"kind": "http", "url": format!("{}/me", stub.url),
+                     "auth": {"kind": "cognito", "client_id": client_id, "username": username, "password": "${pw.value}"}},
+            "select": "$.body.authorization",
+            "expect": {"stringLikeRegexp": "^eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}
+        })
+    };
+    let r = run(me("carol")).await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
+    let r = run(me("carol")).await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
+    assert_eq!(
+        p.cognito().minted(),
+        1,
+        "the second login comes from the cache"
+    );
+
+    // A user whose password is another is refused at once (not retried).
+    aws(
+        &c,
+        "cognito-idp",
+        "AdminCreateUser",
+        json!({"UserPoolId": pool_id, "Username": "mallory", "MessageAction": "SUPPRESS"}),
+    )
+    .await;
+    aws(&c, "cognito-idp", "AdminSetUserPassword", json!({"UserPoolId": pool_id, "Username": "mallory", "Password": "0ther-Pass+word", "Permanent": true})).await;
+    let r = run(me("mallory")).await;
+    let StepOutcome::Error { error } = &r.report.outcome else {
+        panic!("{}", text(&r))
+    };
+    assert_eq!(
+        (r.verdict, error.kind),
+        (Verdict::Fail, ErrorKind::Authorization),
+        "{}",
+        text(&r)
+    );
+    assert!(
+        !answers.contains(PASSWORD),
+        "the password leaked: {answers}"
+    );
+    assert!(!answers.contains("eyJ"), "a token leaked: {answers}");
+    std::fs::remove_file(path).ok();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_from_a_secret_capture_and_sigv4() {
     let stub = Stub::start(|seen| {

@@ -9,6 +9,7 @@
 mod captures;
 mod exchange;
 mod poll;
+pub mod poll_params;
 mod selector;
 mod step;
 pub mod template;
@@ -20,5 +21,6 @@ pub use exchange::{
 pub use poll::{MAX_POLL_TIMEOUT, PollPolicy, PollState};
 pub use selector::{Selector, SelectorError};
 pub use step::{
-    Call, CaptureSpec, CognitoToken, HttpAuth, HttpBody, HttpCall, StepDecodeError, StepSpec,
+    Call, CaptureSpec, CognitoPassword, CognitoToken, HttpAuth, HttpBody, HttpCall,
+    StepDecodeError, StepSpec,
 };

@@ -150,8 +150,10 @@ pub enum HttpBody {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HttpAuth {
     /// Cognito `InitiateAuth` with `USER_PASSWORD_AUTH`; the password is read
-    /// from a Secrets Manager secret; the token is cached until shortly
-    /// before it expires.
+    /// from a Secrets Manager secret (`password_secret`) or is a secret
+    /// capture of an earlier step (`password`, for a user the suite creates
+    /// itself); the token is cached until shortly before it expires.
+    /// Exactly one of the two is given.
     Cognito {
         /// The app client id.
         client_id: String,
@@ -159,7 +161,14 @@ pub enum HttpAuth {
         username: String,
         /// Secret id or ARN holding the password (plain, or a JSON object
         /// with a `password` field).
-        password_secret: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password_secret: Option<String>,
+        /// The password itself: exactly one `${step.capture}` template
+        /// naming a capture declared `secret: true`, so the password is
+        /// sealed everywhere but inside the provider (validation refuses
+        /// anything else).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
         /// Which token to send.
         #[serde(default)]
         token: CognitoToken,
@@ -190,6 +199,36 @@ fn authorization() -> String {
 
 fn execute_api() -> String {
     "execute-api".to_owned()
+}
+
+/// Where a Cognito login's password comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CognitoPassword<'a> {
+    /// A Secrets Manager secret id or ARN.
+    Secret(&'a str),
+    /// The password (after templates are filled in, the unsealed capture).
+    Given(&'a str),
+}
+
+impl<'a> CognitoPassword<'a> {
+    /// The source the two optional fields of [`HttpAuth::Cognito`] name,
+    /// or why they do not name exactly one.
+    pub fn of(
+        password_secret: &'a Option<String>,
+        password: &'a Option<String>,
+    ) -> Result<Self, &'static str> {
+        match (password_secret, password) {
+            (Some(s), None) => Ok(CognitoPassword::Secret(s)),
+            (None, Some(p)) => Ok(CognitoPassword::Given(p)),
+            (Some(_), Some(_)) => {
+                Err("cognito auth takes `password_secret` or `password`, not both")
+            }
+            (None, None) => Err(
+                "cognito auth needs `password_secret` (a Secrets Manager secret) or `password` \
+                 (a secret capture, `${step.capture}`)",
+            ),
+        }
+    }
 }
 
 /// Which Cognito token an HTTP call sends.

@@ -287,11 +287,15 @@ pub fn http_call(call: &HttpCall, b: &Bindings) -> Result<Derived, String> {
             password_secret, ..
         }) => {
             // InitiateAuth with USER_PASSWORD_AUTH is a public API: no IAM.
-            let secret = b.render(password_secret);
-            d.need(
-                "secretsmanager:GetSecretValue",
-                named(Some(secret), secret_arn),
-            );
+            // A password from a secret capture needs nothing more; one in
+            // Secrets Manager needs read access to that secret.
+            if let Some(password_secret) = password_secret {
+                let secret = b.render(password_secret);
+                d.need(
+                    "secretsmanager:GetSecretValue",
+                    named(Some(secret), secret_arn),
+                );
+            }
         }
         Some(HttpAuth::Sigv4 { service }) if service == "execute-api" => {
             let url = b.render(&call.url);
@@ -504,5 +508,29 @@ mod tests {
             e.contains("add a permission with action `execute-api:Invoke`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_cognito_password_from_secrets_manager_is_read_one_from_a_capture_needs_nothing() {
+        let b = bindings();
+        let login = |source: serde_json::Value| -> HttpCall {
+            let mut auth = json!({"kind": "cognito", "client_id": "c", "username": "u"});
+            auth.as_object_mut()
+                .unwrap()
+                .extend(source.as_object().unwrap().clone());
+            serde_json::from_value(json!({"url": "https://api.example.com/", "auth": auth}))
+                .unwrap()
+        };
+        let d = http_call(&login(json!({"password_secret": "team/ci-user"})), &b).unwrap();
+        assert_eq!(
+            arns(&d),
+            [(
+                "secretsmanager:GetSecretValue".into(),
+                "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:team/ci-user-??????"
+                    .into()
+            )]
+        );
+        let d = http_call(&login(json!({"password": "${pw.value}"})), &b).unwrap();
+        assert!(arns(&d).is_empty(), "{:?}", arns(&d));
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use vigil_matchers::{CaptureRef, StepId};
 use vigil_protocol::template::{self, Piece};
+use vigil_protocol::{Call, CognitoPassword, HttpAuth, HttpCall};
 
 use crate::compile::{MAX_STATE_NAME_CHARS, step_state_names};
 use crate::names::ScenarioName;
@@ -222,6 +223,20 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
                 _ => {}
             }
         }
+        if let Call::Http(HttpCall {
+            auth:
+                Some(HttpAuth::Cognito {
+                    password_secret,
+                    password,
+                    ..
+                }),
+            ..
+        }) = &s.step.call
+            && let Some(problem) =
+                cognito_password_problem(password_secret, password, &by_id, &steps)
+        {
+            err(s.path(".call.auth"), problem);
+        }
         if let Some(m) = &s.step.expect {
             captures.extend(m.capture_refs().into_iter().map(|c| (c.clone(), ".expect")));
         }
@@ -269,6 +284,39 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
     check_limits(suite, &steps, &mut err);
     check_permissions(suite, &mut err);
     errors
+}
+
+/// What is wrong with a Cognito login's password source, if anything:
+/// exactly one of `password_secret` and `password`, and a `password` that is
+/// one `${step.capture}` of a capture declared `secret: true` (a literal or
+/// a parameter would put the password in the state machine's definition
+/// and its history in plain text). Whether the capture exists and runs
+/// earlier is checked with every other template.
+fn cognito_password_problem(
+    password_secret: &Option<String>,
+    password: &Option<String>,
+    by_id: &BTreeMap<&StepId, usize>,
+    steps: &[Located<'_>],
+) -> Option<String> {
+    let given = match CognitoPassword::of(password_secret, password) {
+        Err(e) => return Some(e.to_owned()),
+        Ok(CognitoPassword::Secret(_)) => return None,
+        Ok(CognitoPassword::Given(p)) => p,
+    };
+    let shape = "`password` must be exactly one `${step.capture}` of a capture declared \
+                 `secret: true` (or use `password_secret` for a password kept in Secrets Manager)";
+    let capture = match template::parse(given).ok()?.as_slice() {
+        [Piece::Capture(c)] => c.clone(),
+        _ => return Some(format!("{shape}; got `{given}`")),
+    };
+    let &j = by_id.get(&capture.step)?;
+    let spec = steps[j].step.capture.get(&capture.name)?;
+    (!spec.secret).then(|| {
+        format!(
+            "{shape}; `{capture}` is not secret: add `secret: true` to step `{}`'s capture `{}`",
+            capture.step, capture.name
+        )
+    })
 }
 
 /// Why an IAM action written in a suite is not one vigil will grant, if it
