@@ -8,13 +8,24 @@ use serde_json::Value;
 use vigil_state_machine::Suite;
 
 /// The `--param NAME=VALUE` values: a JSON value when the text parses as
-/// one (numbers, booleans, objects), else the text. Names must be declared.
-pub fn given(suite: &Suite, overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+/// one (numbers, booleans, objects), else the text; names not yet checked
+/// (the suite is not read yet when poll durations need them).
+pub fn pairs(overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut given = BTreeMap::new();
     for o in overrides {
         let Some((k, v)) = o.split_once('=') else {
             bail!("--param `{o}` is not NAME=VALUE");
         };
+        let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned()));
+        given.insert(k.to_owned(), value);
+    }
+    Ok(given)
+}
+
+/// The `--param NAME=VALUE` values ([`pairs`]). Names must be declared.
+pub fn given(suite: &Suite, overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+    let given = pairs(overrides)?;
+    for k in given.keys() {
         if !suite.params.keys().any(|p| p.as_str() == k) {
             bail!(
                 "--param `{k}`: the suite declares no such parameter (it has: {})",
@@ -26,8 +37,6 @@ pub fn given(suite: &Suite, overrides: &[String]) -> anyhow::Result<BTreeMap<Str
                     .join(", ")
             );
         }
-        let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned()));
-        given.insert(k.to_owned(), value);
     }
     Ok(given)
 }

@@ -6,24 +6,26 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use vigil_matchers::duration_text;
+
+use crate::poll_params::poll_duration;
 
 /// How a polled step repeats: Smithy-waiter backoff between `min_delay` and
 /// `max_delay` (exponential, with jitter), until `timeout` after the first
-/// attempt.
+/// attempt. In a suite file each duration may be `${Param}`, the
+/// parameter's value when the suite is loaded ([`crate::poll_params`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollPolicy {
     /// Give up this long after the first attempt (e.g. `"5m"`).
-    #[serde(with = "duration_text")]
+    #[serde(with = "poll_duration")]
     #[schemars(with = "String")]
     pub timeout: Duration,
     /// Shortest wait between attempts.
-    #[serde(with = "duration_text", default = "default_min_delay")]
+    #[serde(with = "poll_duration", default = "default_min_delay")]
     #[schemars(with = "String")]
     pub min_delay: Duration,
     /// Longest wait between attempts.
-    #[serde(with = "duration_text", default = "default_max_delay")]
+    #[serde(with = "poll_duration", default = "default_max_delay")]
     #[schemars(with = "String")]
     pub max_delay: Duration,
     /// Randomise each wait between `min_delay` and its backoff value, so
@@ -34,7 +36,7 @@ pub struct PollPolicy {
     /// still ends inside this window (counted from the invocation's start)
     /// is slept in the provider instead of a Wait state, so fast conditions
     /// cost fewer state transitions. `"0s"` turns it off.
-    #[serde(with = "duration_text", default = "default_micro_poll")]
+    #[serde(with = "poll_duration", default = "default_micro_poll")]
     #[schemars(with = "String")]
     pub micro_poll: Duration,
 }

@@ -14,7 +14,7 @@ mod source_map;
 mod suite;
 pub mod validate;
 
-pub use load::{Format, LoadError, load_file, parse};
+pub use load::{Format, LoadError, LoadParams, load_file, load_file_with, parse, parse_with};
 pub use names::{BadName, ParamName, ScenarioName, SuiteName};
 pub use source_map::SourceMap;
 pub use suite::{Param, Permission, Scenario, Step, Suite};

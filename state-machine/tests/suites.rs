@@ -334,3 +334,106 @@ fn example_suites_satisfy_the_committed_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// A step that signs in as a user the suite made, with the password source
+/// given by `auth_password` (the rest of a Cognito login around it).
+fn login_suite(capture_secret: bool, auth_password: &str) -> String {
+    format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: pw, call: {CALL}, capture: {{value: {{path: $.P, secret: {capture_secret}}}}}}}\n      - id: me\n        call: {{kind: http, url: \"http://x/\", auth: {{kind: cognito, client_id: c, username: u{auth_password}}}}}\n"
+    )
+}
+
+#[test]
+fn a_cognito_password_is_a_secret_capture_or_a_secrets_manager_secret() {
+    assert!(problems(&login_suite(true, ", password: \"${pw.value}\"")).is_empty());
+    assert!(problems(&login_suite(false, ", password_secret: team/ci-user")).is_empty());
+    let at = "at scenarios.a.steps[1].call.auth:";
+    let shape =
+        "`password` must be exactly one `${step.capture}` of a capture declared `secret: true`";
+    assert_eq!(
+        problems(&login_suite(false, ", password: \"${pw.value}\"")),
+        [format!(
+            "{at} {shape} (or use `password_secret` for a password kept in Secrets Manager); `pw.value` is not secret: add `secret: true` to step `pw`'s capture `value`"
+        )]
+    );
+    // A literal or a parameter would put the password in the definition.
+    let p = problems(&login_suite(true, ", password: hunter2-Hunter2"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].contains("got `hunter2-Hunter2`"), "{p:?}");
+    let p = problems(&login_suite(true, ", password: \"x${pw.value}\""));
+    assert!(p[0].contains(shape), "{p:?}");
+    assert_eq!(
+        problems(&login_suite(true, "")),
+        [format!(
+            "{at} cognito auth needs `password_secret` (a Secrets Manager secret) or `password` (a secret capture, `${{step.capture}}`)"
+        )]
+    );
+    assert_eq!(
+        problems(&login_suite(
+            true,
+            ", password: \"${pw.value}\", password_secret: s"
+        )),
+        [format!(
+            "{at} cognito auth takes `password_secret` or `password`, not both"
+        )]
+    );
+}
+
+fn polled(params: &str, poll: &str) -> String {
+    format!(
+        "suite: s\nparams: {params}\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {CALL}\n        poll: {poll}\n"
+    )
+}
+
+#[test]
+fn poll_durations_take_a_parameter_when_the_suite_is_loaded() {
+    use std::collections::BTreeMap;
+    use vigil_state_machine::{LoadParams, parse_with};
+    let yaml = polled(
+        "{Wait: {default: 8m, env: GATE_WAIT}, Api: {stack_output: ApiUrl}}",
+        "{timeout: \"${Wait}\", min_delay: 5s}",
+    );
+    let timeout = |given: &BTreeMap<String, serde_json::Value>,
+                   env: &dyn Fn(&str) -> Option<String>| {
+        let suite = parse_with(
+            &yaml,
+            Format::Yaml,
+            Path::new("s.yaml"),
+            &LoadParams { given, env },
+        )
+        .unwrap();
+        suite.scenarios.values().next().unwrap().steps[0]
+            .poll
+            .as_ref()
+            .unwrap()
+            .timeout
+    };
+    let none = BTreeMap::new();
+    // The default, then the environment, then --param.
+    assert_eq!(timeout(&none, &|_| None), Duration::from_secs(480));
+    let env = |k: &str| (k == "GATE_WAIT").then(|| "90s".to_owned());
+    assert_eq!(timeout(&none, &env), Duration::from_secs(90));
+    let given = BTreeMap::from([("Wait".to_owned(), json!("20s"))]);
+    assert_eq!(timeout(&given, &env), Duration::from_secs(20));
+
+    // Each way it cannot work says where and why.
+    let e = yaml_err(&polled(
+        "{Api: {stack_output: ApiUrl}}",
+        "{timeout: \"${Api}\"}",
+    ));
+    assert!(e.starts_with("suite.yaml:8:"), "{e}");
+    assert!(
+        e.contains("`${Api}` has no value when the suite is loaded: it is bound to the stack output `ApiUrl`, known only at deploy"),
+        "{e}"
+    );
+    let e = yaml_err(&polled("{Wait: soon}", "{timeout: \"${Wait}\"}"));
+    assert!(
+        e.contains("`${Wait}` is `soon`, which is not a duration"),
+        "{e}"
+    );
+    let e = yaml_err(&polled("{}", "{timeout: \"${Nope}\"}"));
+    assert!(
+        e.contains("`${Nope}` names no parameter of this suite"),
+        "{e}"
+    );
+}

@@ -63,7 +63,7 @@ async fn sdk() -> aws_config::SdkConfig {
 }
 
 pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
-    let Some(suite) = super::load_valid(&args.suite)? else {
+    let Some(suite) = super::load_valid(&args.suite, &args.params)? else {
         return Ok(ExitCode::from(2));
     };
     let synth = write_stack(&suite, &args.params, &args.out)?;

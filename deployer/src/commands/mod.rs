@@ -9,13 +9,23 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 use vigil_matchers::{EvalContext, authoring};
 use vigil_state_machine::compile::{CompileOptions, compile};
-use vigil_state_machine::{Format, Suite, locate, parse, validate as validate_suite};
+use vigil_state_machine::{
+    Format, LoadParams, Suite, locate, parse_with, validate as validate_suite,
+};
 
 /// Loads and validates, printing every problem; `None` when invalid.
-pub(crate) fn load_valid(path: &Path) -> anyhow::Result<Option<Suite>> {
+/// `params` (`--param NAME=VALUE`) and the environment give `${Param}` in
+/// poll durations their values.
+pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Option<Suite>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    let suite = match parse(&text, Format::of(path), path) {
+    let given = crate::params::pairs(params)?;
+    let env = |k: &str| std::env::var(k).ok();
+    let load = LoadParams {
+        given: &given,
+        env: &env,
+    };
+    let suite = match parse_with(&text, Format::of(path), path, &load) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -43,7 +53,7 @@ pub(crate) fn load_valid(path: &Path) -> anyhow::Result<Option<Suite>> {
 }
 
 pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
-    let Some(suite) = load_valid(path)? else {
+    let Some(suite) = load_valid(path, &[])? else {
         return Ok(ExitCode::from(2));
     };
     let steps: usize = suite.scenarios.values().map(|s| s.steps.len()).sum();
@@ -64,7 +74,7 @@ pub fn synth(
     params: &[String],
     provider_function: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let Some(suite) = load_valid(path)? else {
+    let Some(suite) = load_valid(path, params)? else {
         return Ok(ExitCode::from(2));
     };
     if let Some(f) = provider_function {
@@ -104,7 +114,7 @@ pub fn destroy(
 ) -> anyhow::Result<ExitCode> {
     let stack = match (stack, suite) {
         (Some(s), _) => s,
-        (None, Some(p)) => match load_valid(p)? {
+        (None, Some(p)) => match load_valid(p, &[])? {
             Some(s) => deploy::default_stack_name(&s),
             None => return Ok(ExitCode::from(2)),
         },
@@ -216,7 +226,7 @@ pub fn run(
     json: Option<&Path>,
     junit: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let Some(suite) = load_valid(suite_path)? else {
+    let Some(suite) = load_valid(suite_path, params)? else {
         return Ok(ExitCode::from(2));
     };
     // Only the parameters given here go into the input: the deployed
@@ -268,7 +278,7 @@ pub fn report(
     junit: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let suite = match suite {
-        Some(p) => match load_valid(p)? {
+        Some(p) => match load_valid(p, &[])? {
             Some(s) => Some(s),
             None => return Ok(ExitCode::from(2)),
         },
@@ -287,7 +297,7 @@ pub fn local(
     json: Option<&Path>,
     junit: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let Some(suite) = load_valid(path)? else {
+    let Some(suite) = load_valid(path, params)? else {
         return Ok(ExitCode::from(2));
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
