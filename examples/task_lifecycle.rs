@@ -8,6 +8,7 @@
 //! twin of `examples/task-lifecycle.yaml`: the test
 //! `rust_example_equals_task_lifecycle_yaml` in `state-machine/tests/suites.rs`
 //! asserts that the two are equal, so a change to one must be made to both.
+//! The YAML file says what each scenario checks and why.
 //!
 //! `cargo run -p vigil-state-machine --example task_lifecycle` prints the
 //! suite as JSON (matchers in the authoring form, as a suite file has them).
@@ -16,12 +17,14 @@ use std::io::Write;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use vigil_matchers::{Matcher, NumericRange, TimeRef, TimestampSpec, Within};
+use vigil_matchers::{
+    JsonType, Matcher, NumericBounds, NumericRange, TimeRef, TimestampSpec, Within,
+};
 use vigil_protocol::{Call, CognitoToken, HttpAuth, HttpBody, HttpCall, PollPolicy};
 use vigil_state_machine::builder::{StepBuilder, SuiteBuilder, aws, http};
 use vigil_state_machine::{Param, Suite};
 
-// ---- calls ---------------------------------------------------------------
+// ---- parameters ------------------------------------------------------------
 
 /// A parameter bound to an output of the application stack.
 fn output(name: &str) -> Param {
@@ -31,77 +34,129 @@ fn output(name: &str) -> Param {
     }
 }
 
-/// The provider's Cognito login (ID token, raw in `Authorization`): the
-/// token is fetched, cached and renewed inside the provider.
-fn cognito_auth(user_param: &str, secret_param: &str) -> HttpAuth {
+/// A parameter read from an environment variable (a CI variable).
+fn from_env(variable: &str, description: &str) -> Param {
+    Param {
+        env: Some(variable.to_owned()),
+        description: Some(description.to_owned()),
+        ..Param::default()
+    }
+}
+
+/// A poll timeout with its default.
+fn timeout(default: &str, description: &str) -> Param {
+    Param {
+        default: Some(json!(default)),
+        description: Some(description.to_owned()),
+        ..Param::default()
+    }
+}
+
+// ---- calls -----------------------------------------------------------------
+
+/// Secrets Manager's `GetRandomPassword`: a run tag (lower-case letters and
+/// digits) or a password that meets the user pool's policy.
+fn random(length: u32, password: bool) -> Call {
+    let params = if password {
+        json!({"PasswordLength": length, "RequireEachIncludedType": true, "ExcludeCharacters": "\"\\"})
+    } else {
+        json!({"PasswordLength": length, "ExcludePunctuation": true, "ExcludeUppercase": true})
+    };
+    aws("secretsmanager", "GetRandomPassword", params)
+}
+
+/// The e-mail address a scenario's user signs in with.
+fn email(who: &str, tag_step: &str) -> String {
+    format!("integ-{who}-${{{tag_step}.value}}@example.com")
+}
+
+/// `AdminCreateUser` of a confirmed e-mail user, no invitation sent.
+fn create_user(who: &str, tag_step: &str) -> Call {
+    let email = email(who, tag_step);
+    aws(
+        "cognito-idp",
+        "AdminCreateUser",
+        json!({
+            "UserPoolId": "${UserPoolId}",
+            "Username": email,
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": [
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"}
+            ]
+        }),
+    )
+}
+
+/// `AdminSetUserPassword`, permanent, from a secret capture.
+fn set_password(who: &str, tag_step: &str, password_step: &str) -> Call {
+    aws(
+        "cognito-idp",
+        "AdminSetUserPassword",
+        json!({
+            "UserPoolId": "${UserPoolId}",
+            "Username": email(who, tag_step),
+            "Password": format!("${{{password_step}.value}}"),
+            "Permanent": true
+        }),
+    )
+}
+
+/// `AdminDeleteUser`.
+fn delete_user(who: &str, tag_step: &str) -> Call {
+    aws(
+        "cognito-idp",
+        "AdminDeleteUser",
+        json!({"UserPoolId": "${UserPoolId}", "Username": email(who, tag_step)}),
+    )
+}
+
+/// The provider's Cognito login as a scenario's user, with the password
+/// the scenario captured secret (ID token, raw in `Authorization`).
+fn login(who: &str, tag_step: &str, password_step: &str) -> HttpAuth {
     HttpAuth::Cognito {
-        client_id: "${ClientId}".to_owned(),
-        username: format!("${{{user_param}}}"),
-        password_secret: format!("${{{secret_param}}}"),
+        client_id: "${AppClientId}".to_owned(),
+        username: email(who, tag_step),
+        password_secret: None,
+        password: Some(format!("${{{password_step}.value}}")),
         token: CognitoToken::Id,
         header: "Authorization".to_owned(),
         prefix: String::new(),
     }
 }
 
-/// The test user (`&alice` in the YAML).
-fn alice() -> HttpAuth {
-    cognito_auth("UserName", "PasswordSecret")
-}
-
-/// Another user, who must not see or decide on the test user's tasks.
-fn bob() -> HttpAuth {
-    cognito_auth("OtherUserName", "OtherPasswordSecret")
-}
-
-/// `GET url` as `auth`.
-fn get(url: &str, auth: HttpAuth) -> HttpCall {
-    HttpCall {
-        auth: Some(auth),
-        ..http("GET", url)
-    }
-}
-
-/// `POST url` with a JSON body, as `auth` (or anonymously).
-fn post(url: &str, auth: Option<HttpAuth>, body: Value) -> HttpCall {
+/// A request with an optional login and JSON body.
+fn request(method: &str, url: &str, auth: Option<HttpAuth>, body: Option<Value>) -> HttpCall {
     HttpCall {
         auth,
-        body: Some(HttpBody::Json(body)),
-        ..http("POST", url)
+        body: body.map(HttpBody::Json),
+        ..http(method, url)
     }
 }
 
-/// `GET url` with the API key captured secret by `create-key` in
-/// `X-Api-Key` (the provider unseals it only to send it).
+/// `GET url` with the captured API key in `X-API-Key`.
 fn get_with_key(url: &str) -> HttpCall {
     let mut call = http("GET", url);
     call.headers
-        .insert("X-Api-Key".to_owned(), "${create-key.key}".to_owned());
+        .insert("X-API-Key".to_owned(), "${create-key.key}".to_owned());
     call
 }
 
-/// Cognito `AdminGetUser` for the test user.
-fn admin_get_user() -> Call {
-    aws(
-        "cognito-idp",
-        "AdminGetUser",
-        json!({"UserPoolId": "${UserPoolId}", "Username": "${UserName}"}),
-    )
-}
-
-/// The test user's `sub`: a filter path, so captured `single`.
-const SUB: &str = "$.UserAttributes[?@.Name=='sub'].Value";
-
-/// DynamoDB `GetItem` of one task by id (a template), strongly consistent.
-fn get_task(task_id: &str) -> Call {
+/// DynamoDB `GetItem` by key, strongly consistent.
+fn get_item(table: &str, key: Value) -> Call {
     aws(
         "dynamodb",
         "GetItem",
-        json!({"TableName": "${TaskTable}", "Key": {"task_id": {"S": task_id}}, "ConsistentRead": true}),
+        json!({"TableName": table, "Key": key, "ConsistentRead": true}),
     )
 }
 
-/// DynamoDB `Query` of a task's events, oldest first.
+/// DynamoDB `GetItem` of one task.
+fn get_task(task_id: &str) -> Call {
+    get_item("${TaskTable}", json!({"task_id": {"S": task_id}}))
+}
+
+/// DynamoDB `Query` of a task's events, strongly consistent.
 fn task_events(task_id: &str) -> Call {
     aws(
         "dynamodb",
@@ -109,35 +164,88 @@ fn task_events(task_id: &str) -> Call {
         json!({
             "TableName": "${EventsTable}",
             "KeyConditionExpression": "task_id = :t",
-            "ExpressionAttributeValues": {":t": {"S": task_id}}
+            "ExpressionAttributeValues": {":t": {"S": task_id}},
+            "ConsistentRead": true
         }),
     )
 }
 
-/// How the polled steps wait for the agent: every 1-3 s, for 2 minutes.
-fn poll_2m() -> PollPolicy {
+/// The PENDING approval rows of a task (a filtered Query, as ABCA's test).
+fn pending_rows(task_id: &str) -> Call {
+    aws(
+        "dynamodb",
+        "Query",
+        json!({
+            "TableName": "${ApprovalsTable}",
+            "KeyConditionExpression": "task_id = :tid",
+            "FilterExpression": "#st = :pending",
+            "ExpressionAttributeNames": {"#st": "status"},
+            "ExpressionAttributeValues": {":tid": {"S": task_id}, ":pending": {"S": "PENDING"}},
+            "ConsistentRead": true
+        }),
+    )
+}
+
+/// Copies the pre-seeded GitHub token into AgentStack's secret.
+fn seed_token(pat_step: &str) -> Call {
+    aws(
+        "secretsmanager",
+        "PutSecretValue",
+        json!({"SecretId": "${GitHubTokenSecret}", "SecretString": format!("${{{pat_step}.token}}")}),
+    )
+}
+
+/// A RepoTable row that onboards `repo`.
+fn onboard(repo: &str) -> Call {
+    aws(
+        "dynamodb",
+        "PutItem",
+        json!({
+            "TableName": "${RepoTable}",
+            "Item": {
+                "repo": {"S": repo},
+                "status": {"S": "active"},
+                "onboarded_at": {"S": "2026-01-01T00:00:00.000Z"},
+                "updated_at": {"S": "2026-01-01T00:00:00.000Z"}
+            }
+        }),
+    )
+}
+
+/// The gate scenarios' task: ABCA's own prompt, on the sandbox.
+fn env_task() -> Value {
+    json!({
+        "workflow_ref": "coding/new-task-v1",
+        "repo": "${SandboxRepo}",
+        "task_description": "Create a file named config.env at the repo root with the single line FOO=bar, then commit it.",
+        "max_turns": 6,
+        "max_budget_usd": 0.5
+    })
+}
+
+/// ABCA's terminal wait (12 minutes by default), every 5-30 s.
+fn terminal() -> PollPolicy {
     PollPolicy {
-        min_delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(3),
-        ..PollPolicy::with_timeout(Duration::from_secs(120))
+        min_delay: Duration::from_secs(5),
+        max_delay: Duration::from_secs(30),
+        ..PollPolicy::with_timeout(Duration::from_secs(12 * 60))
     }
 }
 
-// ---- matchers ------------------------------------------------------------
-
-/// A DynamoDB string attribute: `{"S": m}`.
-fn ddb_string(m: Matcher) -> Matcher {
-    Matcher::object_like([("S", m)])
+/// ABCA's gate and decision wait (8 minutes by default), every 3-15 s.
+fn gate() -> PollPolicy {
+    PollPolicy {
+        min_delay: Duration::from_secs(3),
+        max_delay: Duration::from_secs(15),
+        ..PollPolicy::with_timeout(Duration::from_secs(8 * 60))
+    }
 }
 
-/// A DynamoDB map attribute: `{"M": {members}}`.
-fn ddb_map<const N: usize>(members: [(&str, Matcher); N]) -> Matcher {
-    Matcher::object_like([("M", Matcher::object_like(members))])
-}
+// ---- matchers --------------------------------------------------------------
 
-/// A DynamoDB string attribute equal to `s`.
-fn s(text: &str) -> Matcher {
-    ddb_string(Matcher::exact(text))
+/// Exactly this JSON value.
+fn is(v: impl Into<Value>) -> Matcher {
+    Matcher::exact(v)
 }
 
 /// A string the regular expression finds a match in.
@@ -145,9 +253,9 @@ fn re(pattern: &str) -> Matcher {
     Matcher::regex(pattern).expect("the pattern compiles")
 }
 
-/// A UUID as the API writes them.
-fn uuid() -> Matcher {
-    re("^[0-9a-f-]{36}$")
+/// A ULID, as ABCA mints task, request, key and event ids.
+fn ulid() -> Matcher {
+    re("^[0-9A-HJKMNP-TV-Z]{26}$")
 }
 
 /// Equal to the value an earlier step captured (`step.name`).
@@ -166,76 +274,171 @@ fn within_minutes(minutes: u64) -> Matcher {
     })
 }
 
-/// An HTTP response with this status whose body matches `body`.
-fn response(status: u16, body: Matcher) -> Matcher {
-    Matcher::object_like([("status", Matcher::exact(status)), ("body", body)])
+/// A number at least `n`.
+fn at_least(n: u64) -> Matcher {
+    Matcher::numeric(
+        NumericRange::new(NumericBounds {
+            gte: Some(n.into()),
+            ..NumericBounds::default()
+        })
+        .expect("a lower bound"),
+    )
 }
 
-/// An HTTP response with this status, whatever the body.
-fn status(status: u16) -> Matcher {
-    Matcher::object_like([("status", Matcher::exact(status))])
+/// `{members}`, partially.
+fn obj<const N: usize>(members: [(&str, Matcher); N]) -> Matcher {
+    Matcher::object_like(members)
 }
 
-/// The API's success envelope: `{"data": {members}}`.
+/// A DynamoDB string attribute: `{"S": m}`.
+fn ds(m: Matcher) -> Matcher {
+    obj([("S", m)])
+}
+
+/// A DynamoDB string attribute equal to `text`.
+fn s(text: &str) -> Matcher {
+    ds(is(text))
+}
+
+/// A DynamoDB number attribute (a decimal string) equal to `text`.
+fn n(text: &str) -> Matcher {
+    obj([("N", is(text))])
+}
+
+/// A DynamoDB map attribute: `{"M": {members}}`.
+fn m<const N: usize>(members: [(&str, Matcher); N]) -> Matcher {
+    obj([("M", obj(members))])
+}
+
+/// An HTTP answer with this status whose body matches `body`.
+fn answer(status: u16, body: Matcher) -> Matcher {
+    obj([("status", is(status)), ("body", body)])
+}
+
+/// The API's success envelope, `{"data": {members}}`.
 fn data<const N: usize>(members: [(&str, Matcher); N]) -> Matcher {
-    Matcher::object_like([("data", Matcher::object_like(members))])
+    obj([("data", obj(members))])
 }
 
-/// The API's error envelope: `{"error": {members}}`.
+/// The API's error envelope, `{"error": {members}}`.
 fn error<const N: usize>(members: [(&str, Matcher); N]) -> Matcher {
-    Matcher::object_like([("error", Matcher::object_like(members))])
+    obj([("error", obj(members))])
 }
 
 /// A refusal with this status and error code.
 fn refused(status: u16, code: &str) -> Matcher {
-    response(status, error([("code", Matcher::exact(code))]))
+    answer(status, error([("code", is(code))]))
 }
 
-/// An event row of this type (more members may follow in `rest`).
+/// An event row of this type (more members in `rest`).
 fn event<const N: usize>(event_type: &str, rest: [(&str, Matcher); N]) -> Matcher {
     Matcher::object_like(std::iter::once(("event_type", s(event_type))).chain(rest))
 }
 
-// ---- the suite -----------------------------------------------------------
+/// An agent milestone event (`agent_milestone`, `metadata.milestone`).
+fn milestone<const N: usize>(name: &str, rest: [(&str, Matcher); N]) -> Matcher {
+    let metadata = Matcher::object_like(std::iter::once(("milestone", s(name))).chain(rest));
+    event("agent_milestone", [("metadata", obj([("M", metadata)]))])
+}
+
+// ---- steps every scenario has ---------------------------------------------
+
+/// A scenario's own user: a run tag, a password captured secret, the user
+/// (capturing its `sub` when `sub` is set) and its permanent password.
+fn user_steps(prefix: &str, who: &str, sub: bool) -> Vec<StepBuilder> {
+    let (tag, password) = (format!("{prefix}-tag"), format!("{prefix}-password"));
+    let mut user = StepBuilder::new(&format!("{prefix}-user"), create_user(who, &tag));
+    if sub {
+        user = user.capture_single("sub", "$.User.Attributes[?@.Name=='sub'].Value");
+    }
+    vec![
+        StepBuilder::new(&tag, random(12, false)).capture("value", "$.RandomPassword"),
+        StepBuilder::new(&password, random(32, true)).capture_secret("value", "$.RandomPassword"),
+        user,
+        StepBuilder::new(
+            &format!("{prefix}-login"),
+            set_password(who, &tag, &password),
+        ),
+    ]
+}
+
+/// Reads the pre-seeded token and copies it into AgentStack's secret.
+fn seed_steps(prefix: &str) -> Vec<StepBuilder> {
+    let pat = format!("{prefix}-pat");
+    vec![
+        StepBuilder::new(
+            &pat,
+            aws(
+                "secretsmanager",
+                "GetSecretValue",
+                json!({"SecretId": "${PatSecret}"}),
+            ),
+        )
+        .capture_secret("token", "$.SecretString"),
+        StepBuilder::new(&format!("{prefix}-seed"), seed_token(&pat)),
+    ]
+}
+
+// ---- the suite -------------------------------------------------------------
 
 /// `examples/task-lifecycle.yaml`, built in Rust.
 pub fn suite() -> Suite {
     SuiteBuilder::new("task-lifecycle")
-        .description("AgentStack task lifecycle, approvals and API guards.")
+        .description("AgentStack task lifecycle against ABCA's Task API, approvals and API guards.")
         .param(
             "ApiUrl",
             Param {
-                description: Some("the Task API's base URL".to_owned()),
+                description: Some(
+                    "the Task API's URL; AgentStack's output ends with `/v1/`, so paths follow it without a slash"
+                        .to_owned(),
+                ),
                 ..output("ApiUrl")
             },
         )
         .param("UserPoolId", output("UserPoolId"))
-        .param("ClientId", output("UserPoolClientId"))
-        .param("UserName", output("TestUserName"))
-        .param("PasswordSecret", output("TestUserPasswordSecret"))
-        .param("OtherUserName", output("OtherUserName"))
-        .param("OtherPasswordSecret", output("OtherUserPasswordSecret"))
+        .param("AppClientId", output("AppClientId"))
         .param("TaskTable", output("TaskTableName"))
         .param("ApprovalsTable", output("TaskApprovalsTableName"))
         .param("EventsTable", output("TaskEventsTableName"))
+        .param("RepoTable", output("RepoTableName"))
+        .param("GitHubTokenSecret", output("GitHubTokenSecretArn"))
+        .param(
+            "SandboxRepo",
+            from_env(
+                "INTEG_SANDBOX_REPO",
+                "a GitHub repository the approval scenarios may write config.env to (owner/name)",
+            ),
+        )
+        .param(
+            "PatSecret",
+            from_env(
+                "INTEG_PAT_SECRET_ID",
+                "a Secrets Manager secret holding a GitHub token with write access to SandboxRepo",
+            ),
+        )
+        .param("TerminalTimeout", timeout("12m", "how long a task may take to end"))
+        .param(
+            "GateTimeout",
+            timeout("8m", "how long to wait for an approval gate or a decision"),
+        )
         .scenario_described(
             "completed",
-            "A repo-less task runs to COMPLETED; the API guards its tasks.",
+            "A repo-less task runs to COMPLETED; the API guards tasks and API keys.",
             completed(),
         )
         .scenario_described(
             "failed",
-            "A coding task on a repository the git host lacks fails its pre-flight check.",
+            "A coding task on an onboarded repository GitHub does not have fails its pre-flight check.",
             failed(),
         )
         .scenario_described(
             "approve",
-            "A .env write waits for approval; approving lets the task finish.",
+            "Writing config.env opens an approval gate; approving it resumes the task.",
             approve(),
         )
         .scenario_described(
             "deny",
-            "A .env write is denied; the write is blocked and the task still finishes.",
+            "The same gate, denied with a reason; only the owner can decide.",
             deny(),
         )
         .build()
@@ -243,436 +446,697 @@ pub fn suite() -> Suite {
 }
 
 fn completed() -> Vec<StepBuilder> {
-    vec![
-        StepBuilder::new("whoami", admin_get_user())
-            .select(SUB)
-            .expect(Matcher::array_equals([uuid()]))
-            .capture_single("sub", SUB),
+    let me = || login("completed", "complete-tag", "complete-password");
+    let other = login("other", "complete-tag", "complete-password");
+    let mut steps = user_steps("complete", "completed", true);
+    steps.extend([
+        StepBuilder::new("complete-other-user", create_user("other", "complete-tag")),
+        StepBuilder::new(
+            "complete-other-login",
+            set_password("other", "complete-tag", "complete-password"),
+        ),
         StepBuilder::new(
             "no-token",
-            post(
-                "${ApiUrl}/tasks",
+            request(
+                "POST",
+                "${ApiUrl}tasks",
                 None,
-                json!({"workflow_ref": "default/agent-v1", "task_description": "x", "max_turns": 5, "max_budget_usd": 1}),
+                Some(json!({"workflow_ref": "default/agent-v1", "task_description": "x"})),
             ),
         )
-        .expect(response(
+        .expect(answer(
             401,
-            error([
-                ("code", Matcher::exact("UNAUTHORIZED")),
-                ("request_id", Matcher::present()),
-            ]),
+            Matcher::object_equals([("message", is("Unauthorized"))]),
         )),
         StepBuilder::new(
             "submit",
-            post(
-                "${ApiUrl}/tasks",
-                Some(alice()),
-                json!({"workflow_ref": "default/agent-v1", "task_description": "Summarise the open issues", "max_turns": 20, "max_budget_usd": 2.5}),
+            request(
+                "POST",
+                "${ApiUrl}tasks",
+                Some(me()),
+                Some(json!({
+                    "workflow_ref": "default/agent-v1",
+                    "task_description": "Please write a one-sentence summary explaining what a pull request is in software development.",
+                    "max_turns": 2,
+                    "max_budget_usd": 0.5
+                })),
             ),
         )
-        .expect(response(
-            201,
-            data([
-                ("task_id", uuid()),
-                ("status", Matcher::exact("SUBMITTED")),
-                ("created_at", within_minutes(5)),
-                ("user_id", Matcher::absent()),
-            ]),
-        ))
+        .expect(obj([
+            ("status", is(201)),
+            ("headers", obj([("x-request-id", ulid())])),
+            (
+                "body",
+                data([
+                    ("task_id", ulid()),
+                    ("status", is("SUBMITTED")),
+                    ("repo", is(Value::Null)),
+                    (
+                        "resolved_workflow",
+                        obj([("id", is("default/agent-v1")), ("version", is("1.0.0"))]),
+                    ),
+                    ("branch_name", is("")),
+                    ("channel_source", is("api")),
+                    ("max_turns", is(2)),
+                    ("max_budget_usd", is(0.5)),
+                    ("created_at", within_minutes(5)),
+                    ("approval_gate_count", is(0)),
+                    ("approval_gate_cap", is(50)),
+                    ("awaiting_approval_request_id", is(Value::Null)),
+                    ("user_id", Matcher::absent()),
+                ]),
+            ),
+        ]))
         .capture("id", "$.body.data.task_id")
         .capture("created_at", "$.body.data.created_at"),
         StepBuilder::new("task-completed", get_task("${submit.id}"))
             .select("$.Item")
-            .expect(Matcher::object_like([
-                ("task_id", ddb_string(captured("submit.id"))),
-                ("user_id", ddb_string(captured("whoami.sub"))),
+            .expect(obj([
+                ("task_id", ds(captured("submit.id"))),
+                ("user_id", ds(captured("complete-user.sub"))),
                 ("status", s("COMPLETED")),
+                ("status_created_at", ds(re("^COMPLETED#"))),
                 ("workflow_ref", s("default/agent-v1")),
+                ("max_turns", n("2")),
                 (
-                    "max_turns",
-                    Matcher::object_like([(
-                        "N",
-                        Matcher::numeric(NumericRange::between(1, 500).expect("1 <= 500")),
-                    )]),
+                    "session_id",
+                    ds(re(
+                        "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+                    )),
                 ),
-                ("created_at", ddb_string(within_minutes(10))),
+                ("compute_type", s("agentcore")),
                 (
-                    "updated_at",
-                    ddb_string(Matcher::timestamp(TimestampSpec {
+                    "started_at",
+                    ds(Matcher::timestamp(TimestampSpec {
                         after: Some(TimeRef::Capture(
                             "submit.created_at".parse().expect("a capture reference"),
                         )),
                         ..TimestampSpec::default()
                     })),
                 ),
+                ("completed_at", ds(within_minutes(15))),
+                ("artifact_uri", ds(re("^s3://[^/]+/artifacts/"))),
+                ("turns_completed", ds(re("^[0-9]+$"))),
                 ("error_message", Matcher::absent()),
                 ("awaiting_approval_request_id", Matcher::absent()),
             ]))
-            .poll(poll_2m()),
-        StepBuilder::new("read-back", get("${ApiUrl}/tasks/${submit.id}", alice())).expect(
-            response(
-                200,
-                data([
-                    ("task_id", captured("submit.id")),
-                    ("status", Matcher::exact("COMPLETED")),
-                    ("user_id", Matcher::absent()),
-                ]),
-            ),
-        ),
+            .poll(terminal()),
         StepBuilder::new(
-            "create-key",
-            post(
-                "${ApiUrl}/api-keys",
-                Some(alice()),
-                json!({"name": "vigil-ci"}),
-            ),
+            "read-back",
+            request("GET", "${ApiUrl}tasks/${submit.id}", Some(me()), None),
         )
-        .expect(response(
-            201,
-            data([
-                ("key_id", re("^ak-[0-9a-f-]{36}$")),
-                ("name", Matcher::exact("vigil-ci")),
-                ("api_key", re("^vk_[A-Za-z0-9_-]{43}$")),
-            ]),
-        ))
-        .capture("key_id", "$.body.data.key_id")
-        .capture_secret("key", "$.body.data.api_key"),
-        StepBuilder::new(
-            "read-with-key",
-            get_with_key("${ApiUrl}/tasks/${submit.id}"),
-        )
-        .expect(response(
+        .expect(answer(
             200,
             data([
                 ("task_id", captured("submit.id")),
-                ("status", Matcher::exact("COMPLETED")),
+                ("status", is("COMPLETED")),
+                ("turns_completed", Matcher::is_type(JsonType::Number)),
+                ("error_message", is(Value::Null)),
+                ("user_id", Matcher::absent()),
             ]),
         )),
         StepBuilder::new(
-            "read-with-bearer-key",
-            get(
-                "${ApiUrl}/tasks/${submit.id}",
-                HttpAuth::Bearer {
-                    token: "${create-key.key}".to_owned(),
-                },
-            ),
+            "events",
+            request("GET", "${ApiUrl}tasks/${submit.id}/events", Some(me()), None),
         )
-        .expect(response(200, data([("task_id", captured("submit.id"))]))),
-        StepBuilder::new(
-            "revoke-key",
-            HttpCall {
-                auth: Some(alice()),
-                ..http("DELETE", "${ApiUrl}/api-keys/${create-key.key_id}")
-            },
-        )
-        .expect(response(
+        .expect(answer(
             200,
-            data([
-                ("key_id", captured("create-key.key_id")),
-                ("revoked_at", within_minutes(5)),
-                ("api_key", Matcher::absent()),
-            ]),
-        )),
-        StepBuilder::new(
-            "revoked-key",
-            get_with_key("${ApiUrl}/tasks/${submit.id}"),
-        )
-        .expect(refused(401, "UNAUTHORIZED")),
+            obj([(
+                "data",
+                Matcher::array_with([
+                    obj([
+                        ("event_type", is("task_created")),
+                        (
+                            "metadata",
+                            obj([
+                                ("repo", is(Value::Null)),
+                                ("issue_number", is(Value::Null)),
+                                ("channel_source", is("api")),
+                            ]),
+                        ),
+                        ("user_id", Matcher::absent()),
+                    ]),
+                    obj([
+                        ("event_type", is("session_started")),
+                        ("metadata", obj([("strategy_type", is("agentcore"))])),
+                        ("user_id", captured("complete-user.sub")),
+                    ]),
+                    obj([
+                        ("event_type", is("agent_milestone")),
+                        ("metadata", obj([("milestone", is("artifact_delivered"))])),
+                    ]),
+                    obj([
+                        ("event_type", is("task_completed")),
+                        (
+                            "metadata",
+                            obj([
+                                ("final_status", is("COMPLETED")),
+                                ("poll_attempts", at_least(1)),
+                            ]),
+                        ),
+                        ("user_id", captured("complete-user.sub")),
+                    ]),
+                ]),
+            )]),
+        ))
+        .poll(terminal()),
         StepBuilder::new(
             "other-users-task",
-            get("${ApiUrl}/tasks/${submit.id}", bob()),
+            request("GET", "${ApiUrl}tasks/${submit.id}", Some(other), None),
         )
-        .expect(refused(403, "FORBIDDEN")),
+        .expect(answer(
+            403,
+            error([
+                ("code", is("FORBIDDEN")),
+                ("message", is("You do not have access to this task.")),
+            ]),
+        )),
         StepBuilder::new(
             "unknown-task",
-            get(
-                "${ApiUrl}/tasks/00000000-0000-0000-0000-000000000000",
-                alice(),
+            request(
+                "GET",
+                "${ApiUrl}tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                Some(me()),
+                None,
             ),
         )
-        .expect(refused(404, "TASK_NOT_FOUND")),
+        .expect(answer(
+            404,
+            error([
+                ("code", is("TASK_NOT_FOUND")),
+                ("message", is("Task 01ARZ3NDEKTSV4RRFFQ69G5FAV not found.")),
+            ]),
+        )),
         StepBuilder::new(
-            "not-awaiting",
-            post(
-                "${ApiUrl}/tasks/${submit.id}/approve",
-                Some(alice()),
-                json!({"request_id": "req-none", "decision": "approve"}),
+            "nothing-to-approve",
+            request(
+                "POST",
+                "${ApiUrl}tasks/${submit.id}/approve",
+                Some(me()),
+                Some(json!({"request_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "decision": "approve"})),
             ),
         )
         .expect(refused(404, "REQUEST_NOT_FOUND")),
-        StepBuilder::new("events", task_events("${submit.id}"))
-            .select("$.Items")
-            .expect(Matcher::array_with([
-                event(
-                    "task_created",
-                    [(
-                        "metadata",
-                        ddb_map([
-                            ("user_id", ddb_string(captured("whoami.sub"))),
-                            ("workflow_ref", s("default/agent-v1")),
-                        ]),
-                    )],
-                ),
-                event(
-                    "status_changed",
-                    [("metadata", ddb_map([("status", s("COMPLETED"))]))],
-                ),
-            ])),
-    ]
-}
-
-fn failed() -> Vec<StepBuilder> {
-    vec![
         StepBuilder::new(
-            "not-onboarded",
-            post(
-                "${ApiUrl}/tasks",
-                Some(alice()),
-                json!({"workflow_ref": "coding/new-task-v1", "repo": "acme/legacy", "task_description": "Fix the build", "max_turns": 10, "max_budget_usd": 1}),
-            ),
+            "cancel-finished",
+            request("DELETE", "${ApiUrl}tasks/${submit.id}", Some(me()), None),
         )
-        .expect(response(
-            422,
+        .expect(answer(
+            409,
             error([
-                ("code", Matcher::exact("REPO_NOT_ONBOARDED")),
-                ("message", Matcher::contains("acme/legacy")),
+                ("code", is("TASK_ALREADY_TERMINAL")),
+                ("message", re("already in terminal state COMPLETED")),
             ]),
         )),
         StepBuilder::new(
-            "invalid",
-            post(
-                "${ApiUrl}/tasks",
-                Some(alice()),
-                json!({"workflow_ref": "coding/new-task-v1", "task_description": "No repo given", "max_turns": 0, "max_budget_usd": 1}),
+            "create-key",
+            request(
+                "POST",
+                "${ApiUrl}api-keys",
+                Some(me()),
+                Some(json!({"name": "vigil-ci"})),
             ),
         )
-        .expect(response(
+        .expect(answer(
+            201,
+            data([
+                ("key_id", ulid()),
+                ("name", is("vigil-ci")),
+                ("scopes", Matcher::array_equals([is("webhooks:manage")])),
+                ("expires_at", is(Value::Null)),
+                ("key", re("^bgak_[0-9A-HJKMNP-TV-Z]{26}_[0-9a-f]{64}$")),
+            ]),
+        ))
+        .capture("key_id", "$.body.data.key_id")
+        .capture_secret("key", "$.body.data.key"),
+        StepBuilder::new("key-on-webhooks", get_with_key("${ApiUrl}webhooks")).expect(answer(
+            200,
+            obj([
+                ("data", Matcher::array_equals([])),
+                ("pagination", obj([("has_more", is(false))])),
+            ]),
+        )),
+        StepBuilder::new(
+            "key-not-on-tasks",
+            get_with_key("${ApiUrl}tasks/${submit.id}"),
+        )
+        .expect(answer(401, obj([("message", is("Unauthorized"))]))),
+        StepBuilder::new(
+            "revoke-key",
+            request(
+                "DELETE",
+                "${ApiUrl}api-keys/${create-key.key_id}",
+                Some(me()),
+                None,
+            ),
+        )
+        .expect(answer(
+            200,
+            data([
+                ("key_id", captured("create-key.key_id")),
+                ("status", is("revoked")),
+                ("revoked_at", within_minutes(5)),
+                ("key", Matcher::absent()),
+            ]),
+        )),
+        StepBuilder::new("revoked-key", get_with_key("${ApiUrl}webhooks")).expect(answer(
+            403,
+            obj([("message", Matcher::contains("explicit deny"))]),
+        )),
+        StepBuilder::new("complete-cleanup", delete_user("completed", "complete-tag")),
+        StepBuilder::new("complete-other-cleanup", delete_user("other", "complete-tag")),
+    ]);
+    steps
+}
+
+fn failed() -> Vec<StepBuilder> {
+    let me = || login("failed", "fail-tag", "fail-password");
+    let ghost = "abca-integ-nonexistent/does-not-exist-${fail-tag.value}";
+    let mut steps = user_steps("fail", "failed", false);
+    steps.extend(seed_steps("fail"));
+    steps.extend([
+        StepBuilder::new("fail-onboard", onboard(ghost)),
+        StepBuilder::new(
+            "not-onboarded",
+            request(
+                "POST",
+                "${ApiUrl}tasks",
+                Some(me()),
+                Some(json!({
+                    "workflow_ref": "coding/new-task-v1",
+                    "repo": "abca-integ-nonexistent/never-onboarded-${fail-tag.value}",
+                    "task_description": "Fix the build"
+                })),
+            ),
+        )
+        .expect(answer(
+            422,
+            error([
+                ("code", is("REPO_NOT_ONBOARDED")),
+                (
+                    "message",
+                    re("^Repository 'abca-integ-nonexistent/never-onboarded-[a-z0-9]+' is not onboarded"),
+                ),
+                ("request_id", ulid()),
+            ]),
+        )),
+        StepBuilder::new(
+            "repo-required",
+            request(
+                "POST",
+                "${ApiUrl}tasks",
+                Some(me()),
+                Some(json!({"workflow_ref": "coding/new-task-v1", "task_description": "No repo given", "max_turns": 0})),
+            ),
+        )
+        .expect(answer(
             400,
             error([
-                ("code", Matcher::exact("VALIDATION_ERROR")),
-                ("request_id", Matcher::present()),
+                ("code", is("VALIDATION_ERROR")),
+                (
+                    "message",
+                    is("The \"coding/new-task-v1\" workflow requires a repo. Expected format: owner/repo."),
+                ),
+            ]),
+        )),
+        StepBuilder::new(
+            "bad-max-turns",
+            request(
+                "POST",
+                "${ApiUrl}tasks",
+                Some(me()),
+                Some(json!({"workflow_ref": "coding/new-task-v1", "repo": ghost, "task_description": "Fix the build", "max_turns": 0})),
+            ),
+        )
+        .expect(answer(
+            400,
+            error([
+                ("code", is("VALIDATION_ERROR")),
+                (
+                    "message",
+                    is("Invalid max_turns. Must be an integer between 1 and 500."),
+                ),
             ]),
         )),
         StepBuilder::new(
             "submit-ghost",
-            post(
-                "${ApiUrl}/tasks",
-                Some(alice()),
-                json!({"workflow_ref": "coding/new-task-v1", "repo": "acme/ghost", "task_description": "Add a CHANGELOG", "max_turns": 10, "max_budget_usd": 1}),
+            request(
+                "POST",
+                "${ApiUrl}tasks",
+                Some(me()),
+                Some(json!({
+                    "workflow_ref": "coding/new-task-v1",
+                    "repo": ghost,
+                    "task_description": "This task targets a nonexistent repo and must fail at clone/preflight.",
+                    "max_turns": 1,
+                    "max_budget_usd": 0.5
+                })),
             ),
         )
-        .expect(response(
+        .expect(answer(
             201,
             data([
-                ("status", Matcher::exact("SUBMITTED")),
-                ("repo", Matcher::exact("acme/ghost")),
+                ("status", is("SUBMITTED")),
+                ("repo", re("^abca-integ-nonexistent/does-not-exist-")),
+                (
+                    "branch_name",
+                    re("^bgagent/[0-9A-HJKMNP-TV-Z]{26}/this-task-targets-a-nonexistent-repo"),
+                ),
             ]),
         ))
         .capture("id", "$.body.data.task_id"),
         StepBuilder::new("task-failed", get_task("${submit-ghost.id}"))
             .select("$.Item")
-            .expect(Matcher::object_like([
+            .expect(obj([
                 ("status", s("FAILED")),
-                ("repo", s("acme/ghost")),
+                ("status_created_at", ds(re("^FAILED#"))),
                 (
                     "error_message",
-                    ddb_string(re("^Pre-flight check failed: .*acme/ghost")),
+                    ds(re(
+                        "^Pre-flight check failed: REPO_NOT_FOUND_OR_NO_ACCESS — GitHub API returned HTTP 404 for abca-integ-nonexistent/does-not-exist-",
+                    )),
                 ),
-                ("updated_at", ddb_string(within_minutes(10))),
+                ("session_id", Matcher::absent()),
+                ("started_at", Matcher::absent()),
+                ("completed_at", ds(within_minutes(15))),
             ]))
-            .poll(poll_2m()),
-    ]
+            .poll(terminal()),
+        StepBuilder::new("failure-events", task_events("${submit-ghost.id}"))
+            .select("$.Items")
+            .expect(Matcher::all_of([
+                Matcher::array_with([
+                    event("task_created", []),
+                    event(
+                        "task_failed",
+                        [(
+                            "metadata",
+                            m([(
+                                "error_message",
+                                ds(re("^Pre-flight check failed: REPO_NOT_FOUND_OR_NO_ACCESS")),
+                            )]),
+                        )],
+                    ),
+                    event(
+                        "preflight_failed",
+                        [(
+                            "metadata",
+                            m([
+                                ("reason", s("REPO_NOT_FOUND_OR_NO_ACCESS")),
+                                ("checks", obj([("L", Matcher::length(at_least(1)))])),
+                            ]),
+                        )],
+                    ),
+                ]),
+                Matcher::not(Matcher::array_with([event("hydration_started", [])])),
+            ])),
+        StepBuilder::new(
+            "fail-offboard",
+            aws(
+                "dynamodb",
+                "DeleteItem",
+                json!({"TableName": "${RepoTable}", "Key": {"repo": {"S": ghost}}}),
+            ),
+        ),
+        StepBuilder::new("fail-cleanup", delete_user("failed", "fail-tag")),
+    ]);
+    steps
 }
 
 fn approve() -> Vec<StepBuilder> {
-    vec![
-        StepBuilder::new("approver", admin_get_user()).capture_single("sub", SUB),
+    let me = || login("approve", "approve-tag", "approve-password");
+    let mut steps = user_steps("approve", "approve", true);
+    steps.extend(seed_steps("approve"));
+    steps.extend([
+        StepBuilder::new("approve-onboard", onboard("${SandboxRepo}")),
         StepBuilder::new(
             "submit-env",
-            post(
-                "${ApiUrl}/tasks",
-                Some(alice()),
-                json!({"workflow_ref": "coding/new-task-v1", "repo": "acme/web", "task_description": "Write a .env file with the staging settings", "max_turns": 30, "max_budget_usd": 5}),
-            ),
+            request("POST", "${ApiUrl}tasks", Some(me()), Some(env_task())),
         )
-        .expect(status(201))
+        .expect(answer(201, data([("status", is("SUBMITTED"))])))
         .capture("id", "$.body.data.task_id"),
-        StepBuilder::new("awaiting", get_task("${submit-env.id}"))
+        StepBuilder::new("gate-open", get_task("${submit-env.id}"))
             .select("$.Item")
-            .expect(Matcher::object_like([
+            .expect(obj([
                 ("status", s("AWAITING_APPROVAL")),
-                ("awaiting_approval_request_id", ddb_string(re("^req-"))),
-                ("updated_at", ddb_string(within_minutes(10))),
+                ("awaiting_approval_request_id", ds(ulid())),
+                ("approval_gate_count", n("1")),
             ]))
-            .poll(poll_2m()),
+            .poll(gate()),
+        StepBuilder::new("pending-request", pending_rows("${submit-env.id}"))
+            .expect(obj([
+                ("Count", is(1)),
+                (
+                    "Items",
+                    Matcher::array_equals([obj([
+                        ("request_id", ds(ulid())),
+                        ("tool_name", s("Write")),
+                        ("tool_input_preview", ds(Matcher::contains("config.env"))),
+                        ("reason", s("Soft-deny: write_env_files")),
+                        ("severity", s("high")),
+                        (
+                            "matching_rule_ids",
+                            obj([("L", Matcher::array_equals([s("write_env_files")]))]),
+                        ),
+                        ("timeout_s", n("300")),
+                        ("user_id", ds(captured("approve-user.sub"))),
+                        ("repo", ds(Matcher::present())),
+                        ("created_at", ds(within_minutes(15))),
+                    ])]),
+                ),
+            ]))
+            .capture("request_id", "$.Items[0].request_id.S"),
+        StepBuilder::new("row-points-at-request", get_task("${submit-env.id}"))
+            .select("$.Item.awaiting_approval_request_id.S")
+            .expect(captured("pending-request.request_id")),
         StepBuilder::new(
-            "pending-request",
-            aws(
-                "dynamodb",
-                "Query",
-                json!({
-                    "TableName": "${ApprovalsTable}",
-                    "KeyConditionExpression": "task_id = :t",
-                    "FilterExpression": "#s = :pending",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":t": {"S": "${submit-env.id}"}, ":pending": {"S": "PENDING"}},
-                    "ConsistentRead": true
-                }),
-            ),
+            "pending-list",
+            request("GET", "${ApiUrl}pending", Some(me()), None),
         )
-        .expect(Matcher::object_like([
-            ("Count", Matcher::exact(1)),
-            (
-                "Items",
-                Matcher::array_equals([Matcher::object_like([
-                    ("tool_name", s("write_file")),
-                    ("severity", s("high")),
-                    ("reason", ddb_string(Matcher::contains(".env"))),
+        .expect(answer(
+            200,
+            data([(
+                "pending",
+                Matcher::array_with([obj([
+                    ("task_id", captured("submit-env.id")),
+                    ("request_id", captured("pending-request.request_id")),
+                    ("tool_name", is("Write")),
+                    ("severity", is("high")),
+                    ("timeout_s", is(300)),
+                    (
+                        "matching_rule_ids",
+                        Matcher::array_equals([is("write_env_files")]),
+                    ),
+                    ("expires_at", within_minutes(15)),
                 ])]),
-            ),
-        ]))
-        .capture("request_id", "$.Items[0].request_id.S"),
+            )]),
+        )),
         StepBuilder::new(
-            "row-points-at-request",
-            aws(
-                "dynamodb",
-                "GetItem",
-                json!({"TableName": "${TaskTable}", "Key": {"task_id": {"S": "${submit-env.id}"}}}),
+            "scope-this-task",
+            request(
+                "POST",
+                "${ApiUrl}tasks/${submit-env.id}/approve",
+                Some(me()),
+                Some(json!({"request_id": "${pending-request.request_id}", "decision": "approve", "scope": "this_task"})),
             ),
         )
-        .select("$.Item.awaiting_approval_request_id.S")
-        .expect(captured("pending-request.request_id")),
+        .expect(answer(
+            400,
+            error([
+                ("code", is("VALIDATION_ERROR")),
+                ("message", re("^Invalid scope: missing prefix")),
+            ]),
+        )),
         StepBuilder::new(
-            "approve",
-            post(
-                "${ApiUrl}/tasks/${submit-env.id}/approve",
-                Some(alice()),
-                json!({"request_id": "${pending-request.request_id}", "decision": "approve", "scope": "this_task"}),
+            "approve-decision",
+            request(
+                "POST",
+                "${ApiUrl}tasks/${submit-env.id}/approve",
+                Some(me()),
+                Some(json!({"request_id": "${pending-request.request_id}", "decision": "approve", "scope": "this_call"})),
             ),
         )
-        .expect(response(
+        .expect(answer(
             202,
             data([
                 ("task_id", captured("submit-env.id")),
                 ("request_id", captured("pending-request.request_id")),
-                ("status", Matcher::exact("APPROVED")),
-                ("scope", Matcher::exact("this_task")),
+                ("status", is("APPROVED")),
+                ("scope", is("this_call")),
                 ("decided_at", within_minutes(5)),
             ]),
         )),
         StepBuilder::new(
             "approve-again",
-            post(
-                "${ApiUrl}/tasks/${submit-env.id}/approve",
-                Some(alice()),
-                json!({"request_id": "${pending-request.request_id}", "decision": "approve"}),
+            request(
+                "POST",
+                "${ApiUrl}tasks/${submit-env.id}/approve",
+                Some(me()),
+                Some(json!({"request_id": "${pending-request.request_id}", "decision": "approve"})),
             ),
         )
-        .expect(refused(404, "REQUEST_NOT_FOUND")),
-        StepBuilder::new("approved-completes", get_task("${submit-env.id}"))
+        .expect(answer(
+            404,
+            error([
+                ("code", is("REQUEST_NOT_FOUND")),
+                (
+                    "message",
+                    is("Approval request not found or not owned by caller."),
+                ),
+            ]),
+        )),
+        StepBuilder::new(
+            "approval-approved",
+            get_item(
+                "${ApprovalsTable}",
+                json!({"task_id": {"S": "${submit-env.id}"}, "request_id": {"S": "${pending-request.request_id}"}}),
+            ),
+        )
+        .select("$.Item")
+        .expect(obj([
+            ("status", s("APPROVED")),
+            ("scope", s("this_call")),
+            ("decided_at", ds(within_minutes(15))),
+        ]))
+        .poll(gate()),
+        StepBuilder::new("approved-resumes", get_task("${submit-env.id}"))
             .select("$.Item")
-            .expect(Matcher::object_like([
-                ("status", s("COMPLETED")),
-                ("error_message", Matcher::absent()),
+            .expect(obj([
+                ("status", ds(re("^(COMPLETED|FAILED)$"))),
+                ("awaiting_approval_request_id", Matcher::absent()),
+                ("last_decision_at", ds(within_minutes(15))),
             ]))
-            .poll(poll_2m()),
-        StepBuilder::new("decision-recorded", task_events("${submit-env.id}"))
+            .poll(terminal()),
+        StepBuilder::new("approve-events", task_events("${submit-env.id}"))
             .select("$.Items")
             .expect(Matcher::array_with([
+                milestone(
+                    "approval_requested",
+                    [
+                        ("request_id", ds(captured("pending-request.request_id"))),
+                        ("tool_name", s("Write")),
+                        ("reason", s("Soft-deny: write_env_files")),
+                    ],
+                ),
                 event(
                     "approval_decision_recorded",
                     [(
                         "metadata",
-                        ddb_map([
-                            (
-                                "request_id",
-                                ddb_string(captured("pending-request.request_id")),
-                            ),
+                        m([
+                            ("request_id", ds(captured("pending-request.request_id"))),
                             ("status", s("APPROVED")),
-                            ("decided_at", ddb_string(within_minutes(10))),
-                            ("caller_user_id", ddb_string(captured("approver.sub"))),
+                            ("scope", s("this_call")),
+                            ("caller_user_id", ds(captured("approve-user.sub"))),
                         ]),
                     )],
                 ),
-                event(
-                    "tool_call_executed",
-                    [("metadata", ddb_map([("tool_name", s("write_file"))]))],
+                milestone(
+                    "approval_granted",
+                    [
+                        ("request_id", ds(captured("pending-request.request_id"))),
+                        ("scope", s("this_call")),
+                    ],
                 ),
             ])),
-    ]
+        StepBuilder::new("approve-cleanup", delete_user("approve", "approve-tag")),
+    ]);
+    steps
 }
 
 fn deny() -> Vec<StepBuilder> {
-    vec![
+    let me = || login("deny", "deny-tag", "deny-password");
+    let intruder = login("intruder", "deny-tag", "deny-password");
+    let mut steps = user_steps("deny", "deny", true);
+    steps.extend([
+        StepBuilder::new("intruder-user", create_user("intruder", "deny-tag")),
+        StepBuilder::new(
+            "intruder-login",
+            set_password("intruder", "deny-tag", "deny-password"),
+        ),
+    ]);
+    steps.extend(seed_steps("deny"));
+    steps.extend([
+        StepBuilder::new("deny-onboard", onboard("${SandboxRepo}")),
         StepBuilder::new(
             "submit-deny",
-            post(
-                "${ApiUrl}/tasks",
-                Some(alice()),
-                json!({"workflow_ref": "coding/new-task-v1", "repo": "acme/web", "task_description": "Write a .env file with the production secrets", "max_turns": 30, "max_budget_usd": 5}),
-            ),
+            request("POST", "${ApiUrl}tasks", Some(me()), Some(env_task())),
         )
-        .expect(status(201))
+        .expect(answer(201, data([("status", is("SUBMITTED"))])))
         .capture("id", "$.body.data.task_id"),
-        StepBuilder::new("deny-awaiting", get_task("${submit-deny.id}"))
+        StepBuilder::new("deny-gate-open", get_task("${submit-deny.id}"))
             .select("$.Item")
-            .expect(Matcher::object_like([
+            .expect(obj([
                 ("status", s("AWAITING_APPROVAL")),
-                ("awaiting_approval_request_id", ddb_string(re("^req-"))),
+                ("awaiting_approval_request_id", ds(ulid())),
             ]))
-            .poll(poll_2m())
-            .capture("request_id", "$.Item.awaiting_approval_request_id.S"),
+            .poll(gate()),
+        StepBuilder::new("deny-request", pending_rows("${submit-deny.id}"))
+            .expect(obj([
+                ("Count", is(1)),
+                (
+                    "Items",
+                    Matcher::array_equals([obj([
+                        ("tool_name", s("Write")),
+                        (
+                            "matching_rule_ids",
+                            obj([("L", Matcher::array_equals([s("write_env_files")]))]),
+                        ),
+                    ])]),
+                ),
+            ]))
+            .capture("request_id", "$.Items[0].request_id.S"),
         StepBuilder::new(
-            "approve-wrong-user",
-            post(
-                "${ApiUrl}/tasks/${submit-deny.id}/approve",
-                Some(bob()),
-                json!({"request_id": "${deny-awaiting.request_id}", "decision": "approve"}),
+            "intruder-approves",
+            request(
+                "POST",
+                "${ApiUrl}tasks/${submit-deny.id}/approve",
+                Some(intruder),
+                Some(json!({"request_id": "${deny-request.request_id}", "decision": "approve"})),
             ),
         )
         .expect(refused(404, "REQUEST_NOT_FOUND")),
         StepBuilder::new(
-            "deny",
-            post(
-                "${ApiUrl}/tasks/${submit-deny.id}/deny",
-                Some(alice()),
-                json!({"request_id": "${deny-awaiting.request_id}", "decision": "deny", "reason": "No secrets in files"}),
+            "deny-decision",
+            request(
+                "POST",
+                "${ApiUrl}tasks/${submit-deny.id}/deny",
+                Some(me()),
+                Some(json!({"request_id": "${deny-request.request_id}", "decision": "deny", "reason": "integ: exercising the deny path"})),
             ),
         )
-        .expect(response(
+        .expect(answer(
             202,
             data([
-                ("status", Matcher::exact("DENIED")),
-                ("request_id", captured("deny-awaiting.request_id")),
+                ("task_id", captured("submit-deny.id")),
+                ("request_id", captured("deny-request.request_id")),
+                ("status", is("DENIED")),
                 ("decided_at", within_minutes(5)),
                 ("scope", Matcher::absent()),
+                ("reason", Matcher::absent()),
             ]),
         )),
         StepBuilder::new(
-            "approval-row",
-            aws(
-                "dynamodb",
-                "GetItem",
-                json!({
-                    "TableName": "${ApprovalsTable}",
-                    "Key": {"task_id": {"S": "${submit-deny.id}"}, "request_id": {"S": "${deny-awaiting.request_id}"}},
-                    "ConsistentRead": true
-                }),
+            "approval-denied",
+            get_item(
+                "${ApprovalsTable}",
+                json!({"task_id": {"S": "${submit-deny.id}"}, "request_id": {"S": "${deny-request.request_id}"}}),
             ),
         )
         .select("$.Item")
-        .expect(Matcher::object_like([
+        .expect(obj([
             ("status", s("DENIED")),
-            ("deny_reason", s("No secrets in files")),
-            ("decided_at", ddb_string(within_minutes(10))),
+            ("deny_reason", s("integ: exercising the deny path")),
+            ("decided_at", ds(within_minutes(15))),
             ("scope", Matcher::absent()),
-        ])),
-        StepBuilder::new("denied-completes", get_task("${submit-deny.id}"))
+        ]))
+        .poll(gate()),
+        StepBuilder::new("denied-resumes", get_task("${submit-deny.id}"))
             .select("$.Item")
-            .expect(Matcher::object_like([("status", s("COMPLETED"))]))
-            .poll(poll_2m()),
-        StepBuilder::new("write-blocked", task_events("${submit-deny.id}"))
+            .expect(obj([
+                ("status", ds(re("^(COMPLETED|FAILED)$"))),
+                ("awaiting_approval_request_id", Matcher::absent()),
+            ]))
+            .poll(terminal()),
+        StepBuilder::new("deny-events", task_events("${submit-deny.id}"))
             .select("$.Items")
             .expect(Matcher::all_of([
                 Matcher::array_with([
@@ -680,20 +1144,25 @@ fn deny() -> Vec<StepBuilder> {
                         "approval_decision_recorded",
                         [(
                             "metadata",
-                            ddb_map([
+                            m([
+                                ("request_id", ds(captured("deny-request.request_id"))),
                                 ("status", s("DENIED")),
-                                (
-                                    "request_id",
-                                    ddb_string(captured("deny-awaiting.request_id")),
-                                ),
+                                ("reason", s("integ: exercising the deny path")),
+                                ("caller_user_id", ds(captured("deny-user.sub"))),
                             ]),
                         )],
                     ),
-                    event("tool_call_blocked", []),
+                    milestone(
+                        "approval_denied",
+                        [("request_id", ds(captured("deny-request.request_id")))],
+                    ),
                 ]),
-                Matcher::not(Matcher::array_with([event("tool_call_executed", [])])),
+                Matcher::not(Matcher::array_with([milestone("approval_granted", [])])),
             ])),
-    ]
+        StepBuilder::new("deny-cleanup", delete_user("deny", "deny-tag")),
+        StepBuilder::new("intruder-cleanup", delete_user("intruder", "deny-tag")),
+    ]);
+    steps
 }
 
 /// Prints the suite as pretty JSON.

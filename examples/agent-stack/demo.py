@@ -1,20 +1,24 @@
 """vigil's main job on one machine: deploy a suite next to an application and
-run it through the deployed state machine, with no AWS account.
+run it through the deployed state machine, with no AWS account. The
+application is AgentStack with ABCA's real code (agentstack.py).
 
 It starts, all on 127.0.0.1:
   * moto (tests/support/moto_sfn.py: Step Functions executions on, Lambda
     invokes routed to cargo lambda watch, CloudFormation made to behave,
-    including the KMS key that seals secret captures);
-  * the application "AgentStack": its tables through a CloudFormation stack,
-    a Cognito user pool with two users (passwords in Secrets Manager), and
-    the Task API stand-in (task_api.py) verifying their tokens;
+    DynamoDB transactions made atomic);
+  * AgentStack: its tables (a CloudFormation stack whose outputs are
+    AgentStack's), Cognito user pool and app client, GitHub token secret
+    and buckets, and the harness (harness/agentstack.mjs) running ABCA's
+    Task API handlers behind an API Gateway stand-in, its durable
+    orchestrator, and its agent modules as the AgentCore runtime;
   * the assertion provider: the release `bootstrap` from bootstrap.zip,
     serving invocations under `cargo lambda watch` with the environment the
     deployed stack gives its function (started after `vigil deploy`);
-then runs `vigil deploy --app-stack AgentStack` and `vigil run --stack ...`
-(or `vigil local`), prints the report, and stops everything it started.
+then runs `vigil deploy --app-stack backgroundagent-dev` and `vigil run
+--stack ...` (or `vigil local`), prints the report, and stops everything
+it started.
 
-usage: demo.py [--fail] [--fail-secret] [--local] [--measure] [--delay S]
+usage: demo.py [--fail] [--fail-secret] [--local] [--measure]
                [--json F] [--junit F] [--vigil PATH] [--artifact PATH]
                [--suite PATH] [--dump-dir DIR]
 
@@ -29,8 +33,9 @@ usage: demo.py [--fail] [--fail-secret] [--local] [--measure] [--delay S]
                  state transitions and history events of both executions
   --dump-dir     keep what a leak scan reads: every execution's description
                  and full history (executions/), every process's log (logs/),
-                 the synthesized stack (out/), and each credential the Task API
-                 saw or issued (credentials.tsv)
+                 the synthesized stack (out/), each credential the API saw or
+                 issued and the GitHub token (credentials.tsv), and every
+                 request moto was sent (moto-requests.jsonl)
 """
 
 import argparse
@@ -51,14 +56,18 @@ from pathlib import Path
 
 import boto3
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import agentstack  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 CREDS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_REGION": REGION}
-USERS = {"alice": "Alice-pass-0001!", "bob": "Bob-pass-0002!"}
-REPOS = {"acme/web": "active", "acme/ghost": "active", "acme/legacy": "pending"}
-GIT_REPOS = "acme/web"  # acme/ghost is onboarded but gone from the git host
 FLIP_MARKER = "# ./scripts/demo --fail expects APPROVED here instead."
 FLIP_SECRET_MARKER = "# ./scripts/demo --fail-secret expects an `sk_` key here instead."
+# The suite's poll timeouts are ABCA's (12 minutes to a terminal status, 8 to
+# a gate); here everything happens within seconds, except the orchestrator's
+# own 30-second status poll before it writes the terminal event.
+LOCAL_TIMEOUTS = {"TerminalTimeout": "3m", "GateTimeout": "60s"}
 
 
 def free_port():
@@ -113,13 +122,11 @@ class Processes:
 
 
 def venv():
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vigil"
-    return Path(os.environ.get("VIGIL_VENV", cache / "venv"))
+    return Path(os.environ.get("VIGIL_VENV", agentstack.cache_dir() / "venv"))
 
 
 def target_dir():
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vigil"
-    return Path(os.environ.get("CARGO_TARGET_DIR", cache / "target"))
+    return Path(os.environ.get("CARGO_TARGET_DIR", agentstack.cache_dir() / "target"))
 
 
 def vigil_binary(given):
@@ -149,72 +156,8 @@ def artifact(given):
 
 def clients(endpoint):
     kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="demo", aws_secret_access_key="demo")
-    services = ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb", "lambda", "kms", "stepfunctions")
+    services = ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb", "lambda", "kms", "stepfunctions", "s3")
     return {n: boto3.client(n, **kw) for n in services}
-
-
-def table(name, *keys):
-    return {"Type": "AWS::DynamoDB::Table", "Properties": {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in keys],
-        "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"))],
-    }}
-
-
-def deploy_application(aws, api_url):
-    """AgentStack: Cognito and secrets through their APIs (moto's CloudFormation
-    has no Cognito or Secrets Manager types), the tables through a stack whose
-    outputs are what the suite binds to."""
-    idp = aws["cognito-idp"]
-    pool = idp.create_user_pool(PoolName="agentstack-users")["UserPool"]["Id"]
-    client = idp.create_user_pool_client(
-        UserPoolId=pool, ClientName="task-api",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    for user, password in USERS.items():
-        idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "email", "Value": f"{user}@example.com"}])
-        idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=password, Permanent=True)
-        aws["secretsmanager"].create_secret(Name=f"agentstack/{user}-password",
-                                            SecretString=json.dumps({"password": password}))
-    outputs = {
-        "ApiUrl": api_url, "UserPoolId": pool, "UserPoolClientId": client,
-        "TestUserName": "alice", "TestUserPasswordSecret": "agentstack/alice-password",
-        "OtherUserName": "bob", "OtherUserPasswordSecret": "agentstack/bob-password",
-    }
-    template = {
-        "Description": "AgentStack (local stand-in): the Task API's tables",
-        "Parameters": {k: {"Type": "String"} for k in outputs},
-        "Resources": {
-            "TaskTable": table("AgentStack-Tasks", "task_id"),
-            "TaskApprovalsTable": table("AgentStack-TaskApprovals", "task_id", "request_id"),
-            "TaskEventsTable": table("AgentStack-TaskEvents", "task_id", "event_id"),
-            "RepoTable": table("AgentStack-Repos", "repo"),
-        },
-        "Outputs": {
-            **{k: {"Value": {"Ref": k}} for k in outputs},
-            "TaskTableName": {"Value": {"Ref": "TaskTable"}},
-            "TaskApprovalsTableName": {"Value": {"Ref": "TaskApprovalsTable"}},
-            "TaskEventsTableName": {"Value": {"Ref": "TaskEventsTable"}},
-            "RepoTableName": {"Value": {"Ref": "RepoTable"}},
-        },
-    }
-    cfn = aws["cloudformation"]
-    cfn.create_stack(StackName="AgentStack", TemplateBody=json.dumps(template),
-                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in outputs.items()])
-    for _ in range(100):
-        stack = cfn.describe_stacks(StackName="AgentStack")["Stacks"][0]
-        if stack["StackStatus"] == "CREATE_COMPLETE":
-            out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-            break
-        time.sleep(0.1)
-    else:
-        sys.exit("AgentStack did not finish")
-    for repo, status in REPOS.items():
-        aws["dynamodb"].put_item(TableName=out["RepoTableName"], Item={
-            "repo": {"S": repo}, "status": {"S": status}, "onboarded_at": {"S": "2026-01-05T09:00:00.000Z"}})
-    return out
 
 
 def flip(text, suite, flag, marker, old, new, what):
@@ -229,14 +172,14 @@ def flip(text, suite, flag, marker, old, new, what):
 
 def flipped_suite(suite, tmp, fail, fail_secret):
     """The suite with the marked expectations flipped: DENIED -> APPROVED
-    (--fail), and the API key's `vk_` prefix -> `sk_` (--fail-secret)."""
+    (--fail), and the API key's `bgak_` prefix -> `sk_` (--fail-secret)."""
     text = Path(suite).read_text()
     if fail:
         text = flip(text, suite, "--fail", FLIP_MARKER, "DENIED", "APPROVED",
                     "a `status: {S: DENIED}` expectation")
     if fail_secret:
-        text = flip(text, suite, "--fail-secret", FLIP_SECRET_MARKER, "^vk_", "^sk_",
-                    "an `api_key: {$regex: \"^vk_...\"}` expectation")
+        text = flip(text, suite, "--fail-secret", FLIP_SECRET_MARKER, "^bgak_", "^sk_",
+                    "a `key: {$regex: \"^bgak_...\"}` expectation")
     out = tmp / Path(suite).name
     out.write_text(text)
     return out
@@ -293,19 +236,23 @@ def serial_suite(suite, tmp):
         block = text.split(f"\n  {name}:\n", 1)[1]
         nxt = re.search(r"^  [a-z-]+:\n    description:", block, flags=re.M)
         block = block[: nxt.start()] if nxt else block
-        ids = re.findall(r"^      - id: ([a-z0-9-]+)", block, flags=re.M)
+        ids = re.findall(r"^      - (?:\{)?id: ([a-z0-9-]+)", block, flags=re.M)
         first_ids[name], last_ids[name] = ids[0], ids[-1]
     for prev, name in zip(scenarios, scenarios[1:]):
         first = first_ids[name]
-        text = text.replace(f"      - id: {first}\n", f"      - id: {first}\n        after: [{last_ids[prev]}]\n", 1)
+        pattern = re.compile(rf"^      - (\{{)?id: {re.escape(first)}(,|\n)", re.M)
+        match = pattern.search(text)
+        if match.group(1):  # a flow mapping: `- {id: x, ...}`
+            text = text[:match.start()] + f"      - {{id: {first}, after: [{last_ids[prev]}]," + text[match.end():]
+        else:
+            text = text[:match.start()] + f"      - id: {first}\n        after: [{last_ids[prev]}]\n" + text[match.end():]
     out = tmp / "task-lifecycle-serial.yaml"
     out.write_text(text)
     return out
 
 
-def history_stats(endpoint, execution_arn):
-    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name=REGION,
-                       aws_access_key_id="demo", aws_secret_access_key="demo")
+def history_stats(aws, execution_arn):
+    sfn = aws["stepfunctions"]
     d = sfn.describe_execution(executionArn=execution_arn)
     events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     transitions = sum(1 for e in events if e["type"].endswith("StateEntered"))
@@ -323,7 +270,6 @@ def main(argv=None):
     p.add_argument("--fail-secret", action="store_true")
     p.add_argument("--local", action="store_true")
     p.add_argument("--measure", action="store_true")
-    p.add_argument("--delay", type=float, default=1.0, help="seconds per task lifecycle step")
     p.add_argument("--json")
     p.add_argument("--junit")
     p.add_argument("--vigil", help="the vigil binary (default: build it)")
@@ -333,6 +279,11 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.dump_dir:
         args.dump_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        agentstack.abca_dir()
+        agentstack.check_installed()
+    except agentstack.AbcaSourceMissing as e:
+        sys.exit(f"error: {e}")
 
     vigil = vigil_binary(args.vigil)
     zip_path = artifact(args.artifact)
@@ -348,25 +299,28 @@ def main(argv=None):
             str(bin_dir / "cargo-lambda"), "lambda", "watch", "--only-lambda-apis",
             "-A", "127.0.0.1", "-P", str(watch_port)],
             cwd=ROOT / "assertion-provider", env={**os.environ, "PATH": env_path})
+        # With --dump-dir, moto records every request it gets (bodies
+        # included): what AWS was sent, for the leak scan's passwords.
+        recording = {"MOTO_ENABLE_RECORDING": "true",
+                     "MOTO_RECORDER_FILEPATH": str(args.dump_dir / "moto-requests.jsonl")} if args.dump_dir else {}
         moto = procs.start("moto", [
             str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_sfn.py"),
-            str(moto_port), str(proxy_port), f"http://127.0.0.1:{watch_port}", "_"])
+            str(moto_port), str(proxy_port), f"http://127.0.0.1:{watch_port}", "_"],
+            env={**os.environ, **recording})
         wait_port(moto_port, moto, "moto")
         wait_port(proxy_port, moto, "moto's Lambda proxy")
         wait_port(watch_port, watch, "cargo lambda watch")
         endpoint = f"http://127.0.0.1:{moto_port}"
         aws = clients(endpoint)
 
-        api_url = f"http://127.0.0.1:{api_port}"
-        outputs = deploy_application(aws, api_url)
-        api = procs.start("task-api", [
-            str(bin_dir / "python"), str(Path(__file__).with_name("task_api.py")),
-            "--port", str(api_port), "--aws-endpoint", endpoint, "--user-pool-id", outputs["UserPoolId"],
-            "--task-table", outputs["TaskTableName"], "--approvals-table", outputs["TaskApprovalsTableName"],
-            "--events-table", outputs["TaskEventsTableName"], "--repo-table", outputs["RepoTableName"],
-            "--git-repos", GIT_REPOS, "--delay", str(args.delay),
-            *(["--record-credentials", str(args.dump_dir / "credentials.tsv")] if args.dump_dir else [])])
-        wait_port(api_port, api, "the Task API stand-in")
+        deployed = agentstack.deploy(aws, f"http://127.0.0.1:{api_port}/v1/", REGION)
+        credentials = args.dump_dir / "credentials.tsv" if args.dump_dir else None
+        if credentials:
+            credentials.write_text(f"github-token\t{deployed['pat']}\n")
+        config = agentstack.harness_config(deployed, region=REGION, aws_endpoint=endpoint, api_port=api_port,
+                                           python=str(bin_dir / "python"), record_credentials=credentials)
+        (tmp / "agentstack.json").write_text(json.dumps(config))
+        agentstack.start_harness(procs, tmp / "agentstack.json")
 
         def start_provider(stack_env):
             """The provider: exactly the binary in the zip `vigil deploy`
@@ -381,9 +335,12 @@ def main(argv=None):
                 "AWS_LAMBDA_FUNCTION_NAME": "_", "AWS_LAMBDA_FUNCTION_VERSION": "1",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"})
 
-        vigil_env = {**os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint}
+        # What ABCA's integ workflow reads from its CI variables.
+        vigil_env = {**os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint,
+                     "INTEG_SANDBOX_REPO": agentstack.SANDBOX_REPO, "INTEG_PAT_SECRET_ID": agentstack.PAT_SECRET}
         fail = args.fail or args.fail_secret
         suite = flipped_suite(args.suite, tmp, args.fail, args.fail_secret) if fail else Path(args.suite)
+        timeouts = [f"--param={k}={v}" for k, v in LOCAL_TIMEOUTS.items()]
         report_args = []
         if args.json:
             report_args += ["--json", args.json]
@@ -405,13 +362,14 @@ def main(argv=None):
                 time.sleep(0.5)
             return child.returncode
 
+        app = ["--app-stack", agentstack.STACK]
         if args.local:
             # The provider runs inside `vigil local`; it seals secret
             # captures with a KMS key of its own.
             key = aws["kms"].create_key(Description="vigil local: sealing key of secret captures")
             vigil_env["VIGIL_SEAL_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
-            return vigil_run(["local", str(suite), "--app-stack", "AgentStack", *report_args])
-        code = vigil_run(["deploy", str(suite), "--app-stack", "AgentStack", "--artifact", str(zip_path),
+            return vigil_run(["local", str(suite), *app, *timeouts, *report_args])
+        code = vigil_run(["deploy", str(suite), *app, *timeouts, "--artifact", str(zip_path),
                           "-o", str(tmp / "out")])
         if code != 0:
             return 2
@@ -424,7 +382,7 @@ def main(argv=None):
             return code
         parallel = {"wall": time.time() - started}
         serial_file = serial_suite(suite, tmp)
-        if vigil_run(["deploy", str(serial_file), "--app-stack", "AgentStack", "--artifact", str(zip_path),
+        if vigil_run(["deploy", str(serial_file), *app, *timeouts, "--artifact", str(zip_path),
                       "-o", str(tmp / "out-serial")]) != 0:
             return 2
         started = time.time()
@@ -435,12 +393,12 @@ def main(argv=None):
         for stats, machine in ((parallel, "vigil-task-lifecycle"), (serial, "vigil-task-lifecycle-serial")):
             arn = f"arn:aws:states:{REGION}:123456789012:stateMachine:{machine}"
             ex = sfn.list_executions(stateMachineArn=arn)["executions"][0]["executionArn"]
-            stats.update(history_stats(endpoint, ex))
+            stats.update(history_stats(aws, ex))
         print("\n| run | scenarios | status | wall-clock (execution) | state transitions | history events |")
         print("|---|---|---|---|---|---|")
         for name, s in (("parallel (as written)", parallel), ("serial (chained with after)", serial)):
             print(f"| {name} | 4 | {s['status']} | {s['seconds']:.1f} s | {s['transitions']} | {s['events']} |")
-        print(f"\nspeed-up: {serial['seconds'] / parallel['seconds']:.2f}x (lifecycle step delay {args.delay}s)")
+        print(f"\nspeed-up: {serial['seconds'] / parallel['seconds']:.2f}x")
         return code or serial_code
     finally:
         if args.dump_dir and aws is not None:
