@@ -261,3 +261,31 @@ fn vigil_local_a_wrong_secret_expectation_fails_redacted_and_leaks_nothing() {
     assert_key_failed_redacted(&d);
     d.scan(false);
 }
+
+/// Without ABCA's source the demo stops at once and says how to give it.
+#[test]
+fn a_missing_abca_checkout_is_a_clear_error() {
+    let empty = std::env::temp_dir().join(format!("vigil-no-abca-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(venv().join("bin/python"))
+        .arg(root().join("examples/agent-stack/demo.py"))
+        .args([
+            "--vigil",
+            env!("CARGO_BIN_EXE_vigil"),
+            "--artifact",
+            "unused.zip",
+        ])
+        .env("VIGIL_ABCA_DIR", &empty)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&empty).ok();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: VIGIL_ABCA_DIR={}: no cdk/src/handlers/ there (expected an ABCA checkout)",
+            empty.display()
+        )),
+        "{stderr}"
+    );
+}
