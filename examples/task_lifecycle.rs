@@ -170,6 +170,18 @@ fn task_events(task_id: &str) -> Call {
     )
 }
 
+/// One approval row, strongly consistent: the task and request ids are
+/// captures of the steps named.
+fn approval_row(task_step: &str, request_step: &str) -> Call {
+    get_item(
+        "${ApprovalsTable}",
+        json!({
+            "task_id": {"S": format!("${{{task_step}.id}}")},
+            "request_id": {"S": format!("${{{request_step}.request_id}}")}
+        }),
+    )
+}
+
 /// The PENDING approval rows of a task (a filtered Query, as ABCA's test).
 fn pending_rows(task_id: &str) -> Call {
     aws(
@@ -330,6 +342,11 @@ fn refused(status: u16, code: &str) -> Matcher {
     answer(status, error([("code", is(code))]))
 }
 
+/// A refusal with this status, error code and message.
+fn refused_saying(status: u16, code: &str, message: Matcher) -> Matcher {
+    answer(status, error([("code", is(code)), ("message", message)]))
+}
+
 /// An event row of this type (more members in `rest`).
 fn event<const N: usize>(event_type: &str, rest: [(&str, Matcher); N]) -> Matcher {
     Matcher::object_like(std::iter::once(("event_type", s(event_type))).chain(rest))
@@ -355,6 +372,19 @@ fn user_steps(prefix: &str, who: &str, sub: bool) -> Vec<StepBuilder> {
         StepBuilder::new(&tag, random(12, false)).capture("value", "$.RandomPassword"),
         StepBuilder::new(&password, random(32, true)).capture_secret("value", "$.RandomPassword"),
         user,
+        StepBuilder::new(
+            &format!("{prefix}-login"),
+            set_password(who, &tag, &password),
+        ),
+    ]
+}
+
+/// Another user of the scenario, with its tag and password (steps
+/// `<prefix>-user` and `<prefix>-login`).
+fn second_user(prefix: &str, who: &str, scenario: &str) -> [StepBuilder; 2] {
+    let (tag, password) = (format!("{scenario}-tag"), format!("{scenario}-password"));
+    [
+        StepBuilder::new(&format!("{prefix}-user"), create_user(who, &tag)),
         StepBuilder::new(
             &format!("{prefix}-login"),
             set_password(who, &tag, &password),
@@ -449,12 +479,8 @@ fn completed() -> Vec<StepBuilder> {
     let me = || login("completed", "complete-tag", "complete-password");
     let other = login("other", "complete-tag", "complete-password");
     let mut steps = user_steps("complete", "completed", true);
+    steps.extend(second_user("complete-other", "other", "complete"));
     steps.extend([
-        StepBuilder::new("complete-other-user", create_user("other", "complete-tag")),
-        StepBuilder::new(
-            "complete-other-login",
-            set_password("other", "complete-tag", "complete-password"),
-        ),
         StepBuilder::new(
             "no-token",
             request(
@@ -604,13 +630,7 @@ fn completed() -> Vec<StepBuilder> {
             "other-users-task",
             request("GET", "${ApiUrl}tasks/${submit.id}", Some(other), None),
         )
-        .expect(answer(
-            403,
-            error([
-                ("code", is("FORBIDDEN")),
-                ("message", is("You do not have access to this task.")),
-            ]),
-        )),
+        .expect(refused_saying(403, "FORBIDDEN", is("You do not have access to this task."))),
         StepBuilder::new(
             "unknown-task",
             request(
@@ -620,13 +640,7 @@ fn completed() -> Vec<StepBuilder> {
                 None,
             ),
         )
-        .expect(answer(
-            404,
-            error([
-                ("code", is("TASK_NOT_FOUND")),
-                ("message", is("Task 01ARZ3NDEKTSV4RRFFQ69G5FAV not found.")),
-            ]),
-        )),
+        .expect(refused_saying(404, "TASK_NOT_FOUND", is("Task 01ARZ3NDEKTSV4RRFFQ69G5FAV not found."))),
         StepBuilder::new(
             "nothing-to-approve",
             request(
@@ -641,13 +655,7 @@ fn completed() -> Vec<StepBuilder> {
             "cancel-finished",
             request("DELETE", "${ApiUrl}tasks/${submit.id}", Some(me()), None),
         )
-        .expect(answer(
-            409,
-            error([
-                ("code", is("TASK_ALREADY_TERMINAL")),
-                ("message", re("already in terminal state COMPLETED")),
-            ]),
-        )),
+        .expect(refused_saying(409, "TASK_ALREADY_TERMINAL", re("already in terminal state COMPLETED"))),
         StepBuilder::new(
             "create-key",
             request(
@@ -749,16 +757,7 @@ fn failed() -> Vec<StepBuilder> {
                 Some(json!({"workflow_ref": "coding/new-task-v1", "task_description": "No repo given", "max_turns": 0})),
             ),
         )
-        .expect(answer(
-            400,
-            error([
-                ("code", is("VALIDATION_ERROR")),
-                (
-                    "message",
-                    is("The \"coding/new-task-v1\" workflow requires a repo. Expected format: owner/repo."),
-                ),
-            ]),
-        )),
+        .expect(refused_saying(400, "VALIDATION_ERROR", is("The \"coding/new-task-v1\" workflow requires a repo. Expected format: owner/repo."))),
         StepBuilder::new(
             "bad-max-turns",
             request(
@@ -768,16 +767,7 @@ fn failed() -> Vec<StepBuilder> {
                 Some(json!({"workflow_ref": "coding/new-task-v1", "repo": ghost, "task_description": "Fix the build", "max_turns": 0})),
             ),
         )
-        .expect(answer(
-            400,
-            error([
-                ("code", is("VALIDATION_ERROR")),
-                (
-                    "message",
-                    is("Invalid max_turns. Must be an integer between 1 and 500."),
-                ),
-            ]),
-        )),
+        .expect(refused_saying(400, "VALIDATION_ERROR", is("Invalid max_turns. Must be an integer between 1 and 500."))),
         StepBuilder::new(
             "submit-ghost",
             request(
@@ -939,13 +929,7 @@ fn approve() -> Vec<StepBuilder> {
                 Some(json!({"request_id": "${pending-request.request_id}", "decision": "approve", "scope": "this_task"})),
             ),
         )
-        .expect(answer(
-            400,
-            error([
-                ("code", is("VALIDATION_ERROR")),
-                ("message", re("^Invalid scope: missing prefix")),
-            ]),
-        )),
+        .expect(refused_saying(400, "VALIDATION_ERROR", re("^Invalid scope: missing prefix"))),
         StepBuilder::new(
             "approve-decision",
             request(
@@ -974,22 +958,10 @@ fn approve() -> Vec<StepBuilder> {
                 Some(json!({"request_id": "${pending-request.request_id}", "decision": "approve"})),
             ),
         )
-        .expect(answer(
-            404,
-            error([
-                ("code", is("REQUEST_NOT_FOUND")),
-                (
-                    "message",
-                    is("Approval request not found or not owned by caller."),
-                ),
-            ]),
-        )),
+        .expect(refused_saying(404, "REQUEST_NOT_FOUND", is("Approval request not found or not owned by caller."))),
         StepBuilder::new(
             "approval-approved",
-            get_item(
-                "${ApprovalsTable}",
-                json!({"task_id": {"S": "${submit-env.id}"}, "request_id": {"S": "${pending-request.request_id}"}}),
-            ),
+            approval_row("submit-env", "pending-request"),
         )
         .select("$.Item")
         .expect(obj([
@@ -1046,13 +1018,7 @@ fn deny() -> Vec<StepBuilder> {
     let me = || login("deny", "deny-tag", "deny-password");
     let intruder = login("intruder", "deny-tag", "deny-password");
     let mut steps = user_steps("deny", "deny", true);
-    steps.extend([
-        StepBuilder::new("intruder-user", create_user("intruder", "deny-tag")),
-        StepBuilder::new(
-            "intruder-login",
-            set_password("intruder", "deny-tag", "deny-password"),
-        ),
-    ]);
+    steps.extend(second_user("intruder", "intruder", "deny"));
     steps.extend(seed_steps("deny"));
     steps.extend([
         StepBuilder::new("deny-onboard", onboard("${SandboxRepo}")),
@@ -1116,10 +1082,7 @@ fn deny() -> Vec<StepBuilder> {
         )),
         StepBuilder::new(
             "approval-denied",
-            get_item(
-                "${ApprovalsTable}",
-                json!({"task_id": {"S": "${submit-deny.id}"}, "request_id": {"S": "${deny-request.request_id}"}}),
-            ),
+            approval_row("submit-deny", "deny-request"),
         )
         .select("$.Item")
         .expect(obj([

@@ -105,34 +105,56 @@ async fn http_calls_send_and_shape_the_answer() {
     assert_eq!(error.kind, ErrorKind::InvalidStep);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cognito_tokens_are_minted_inside_cached_and_renewed_before_expiry() {
-    let moto = Moto::start().await;
-    let stub = echo().await;
-    let c = aws_client(&moto.url);
+/// A user pool and an app client that allows USER_PASSWORD_AUTH.
+async fn user_pool(c: &assertion_provider::calls::aws::AwsClient, name: &str) -> (String, String) {
     let pool = aws(
-        &c,
+        c,
         "cognito-idp",
         "CreateUserPool",
-        json!({"PoolName": "agents"}),
+        json!({"PoolName": name}),
     )
     .await;
     let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_owned();
-    let client = aws(&c, "cognito-idp", "CreateUserPoolClient", json!({
+    let client = aws(c, "cognito-idp", "CreateUserPoolClient", json!({
         "UserPoolId": pool_id, "ClientName": "e2e", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     })).await;
     let client_id = client["UserPoolClient"]["ClientId"]
         .as_str()
         .unwrap()
         .to_owned();
+    (pool_id, client_id)
+}
+
+/// A confirmed user with a permanent password.
+async fn user(
+    c: &assertion_provider::calls::aws::AwsClient,
+    pool_id: &str,
+    name: &str,
+    password: &str,
+) {
     aws(
-        &c,
+        c,
         "cognito-idp",
         "AdminCreateUser",
-        json!({"UserPoolId": pool_id, "Username": "alice", "MessageAction": "SUPPRESS"}),
+        json!({"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS"}),
     )
     .await;
-    aws(&c, "cognito-idp", "AdminSetUserPassword", json!({"UserPoolId": pool_id, "Username": "alice", "Password": "Corr3ct-Horse!", "Permanent": true})).await;
+    aws(
+        c,
+        "cognito-idp",
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool_id, "Username": name, "Password": password, "Permanent": true}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cognito_tokens_are_minted_inside_cached_and_renewed_before_expiry() {
+    let moto = Moto::start().await;
+    let stub = echo().await;
+    let c = aws_client(&moto.url);
+    let (pool_id, client_id) = user_pool(&c, "agents").await;
+    user(&c, &pool_id, "alice", "Corr3ct-Horse!").await;
     aws(
         &c,
         "secretsmanager",
@@ -221,21 +243,7 @@ async fn cognito_login_with_a_password_from_a_secret_capture() {
     .await;
     let moto = Moto::start().await;
     let c = aws_client(&moto.url);
-    let pool = aws(
-        &c,
-        "cognito-idp",
-        "CreateUserPool",
-        json!({"PoolName": "own-users"}),
-    )
-    .await;
-    let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_owned();
-    let client = aws(&c, "cognito-idp", "CreateUserPoolClient", json!({
-        "UserPoolId": pool_id, "ClientName": "e2e", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    })).await;
-    let client_id = client["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (pool_id, client_id) = user_pool(&c, "own-users").await;
     let path = std::env::temp_dir().join(format!("vigil-seal-cognito-{}.key", std::process::id()));
     std::fs::write(&path, [9u8; 32]).unwrap();
     let p = provider(
@@ -285,14 +293,7 @@ async fn cognito_login_with_a_password_from_a_secret_capture() {
     );
 
     // A user whose password is another is refused at once (not retried).
-    aws(
-        &c,
-        "cognito-idp",
-        "AdminCreateUser",
-        json!({"UserPoolId": pool_id, "Username": "mallory", "MessageAction": "SUPPRESS"}),
-    )
-    .await;
-    aws(&c, "cognito-idp", "AdminSetUserPassword", json!({"UserPoolId": pool_id, "Username": "mallory", "Password": "0ther-Pass+word", "Permanent": true})).await;
+    user(&c, &pool_id, "mallory", "0ther-Pass+word").await;
     let r = run(me("mallory")).await;
     let StepOutcome::Error { error } = &r.report.outcome else {
         panic!("{}", text(&r))

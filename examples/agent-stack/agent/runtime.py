@@ -45,6 +45,8 @@ import asyncio
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -144,10 +146,14 @@ def upload_artifact(task_id, text):
 
 
 class Workspace:
-    """A scratch git repository standing in for the clone."""
+    """A scratch git repository standing in for the clone (removed when the
+    runtime ends)."""
+
+    made = []
 
     def __init__(self, branch):
         self.dir = tempfile.mkdtemp(prefix="abca-workspace-")
+        Workspace.made.append(self.dir)
         self.branch = branch
         self.git("init", "-q", "-b", "main")
         with open(os.path.join(self.dir, "README.md"), "w") as f:
@@ -287,7 +293,14 @@ async def run(payload):
 
 def main():
     payload = json.load(sys.stdin)
-    asyncio.run(run(payload))
+    # StopRuntimeSession (cancel-task) and the harness stopping end the
+    # runtime with SIGTERM; the workspace is still removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        asyncio.run(run(payload))
+    finally:
+        for workspace in Workspace.made:
+            shutil.rmtree(workspace, ignore_errors=True)
 
 
 if __name__ == "__main__":

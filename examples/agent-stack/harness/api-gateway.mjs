@@ -210,6 +210,21 @@ export function startApiGateway({ functions, cognito, region, accountId, apiId, 
       apiId,
     };
 
+    // What both a REQUEST authorizer and the integration are given (the
+    // authorizer's answer is added to requestContext before the latter).
+    const request = {
+      resource,
+      path,
+      httpMethod: method,
+      headers,
+      multiValueHeaders: multi,
+      queryStringParameters: query,
+      multiValueQueryStringParameters: multiQuery,
+      pathParameters: found.pathParameters,
+      stageVariables: null,
+      requestContext,
+    };
+
     // --- authorizer ---
     if (authorizer.kind === 'cognito') {
       const token = headerValue(raw, 'Authorization');
@@ -231,20 +246,7 @@ export function startApiGateway({ functions, cognito, region, accountId, apiId, 
         gatewayResponse(res, 401, 'Unauthorized', 'UnauthorizedException', requestId);
         return;
       }
-      const authEvent = {
-        type: 'REQUEST',
-        methodArn,
-        resource,
-        path,
-        httpMethod: method,
-        headers,
-        multiValueHeaders: multi,
-        queryStringParameters: query,
-        multiValueQueryStringParameters: multiQuery,
-        pathParameters: found.pathParameters,
-        stageVariables: null,
-        requestContext,
-      };
+      const authEvent = { type: 'REQUEST', methodArn, ...request };
       const started = Date.now();
       const out = await functions[authorizer.fn].invoke(authEvent);
       if (out.error) {
@@ -285,16 +287,7 @@ export function startApiGateway({ functions, cognito, region, accountId, apiId, 
 
     // --- Lambda proxy integration ---
     const event = {
-      resource,
-      path,
-      httpMethod: method,
-      headers,
-      multiValueHeaders: multi,
-      queryStringParameters: query,
-      multiValueQueryStringParameters: multiQuery,
-      pathParameters: found.pathParameters,
-      stageVariables: null,
-      requestContext,
+      ...request,
       body: body.length ? body.toString('utf8') : null,
       isBase64Encoded: false,
     };
