@@ -14,15 +14,6 @@ use vigil_state_machine::compile::branches;
 use vigil_state_machine::run_report::{BranchStatus, RunReport};
 
 /// Step reports of a branch in run order (`s0`, `s1`, ... `s10`).
-fn ordered(steps: &BTreeMap<String, StepReport>) -> Vec<&StepReport> {
-    let mut v: Vec<(usize, &StepReport)> = steps
-        .iter()
-        .map(|(k, s)| (k.trim_start_matches('s').parse().unwrap_or(usize::MAX), s))
-        .collect();
-    v.sort_by_key(|(i, _)| *i);
-    v.into_iter().map(|(_, s)| s).collect()
-}
-
 /// The failure text: the human report of the mismatches, or the error,
 /// then what was retried on the way.
 pub fn failure_text(r: &StepReport) -> String {
@@ -87,7 +78,7 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
     for b in &report.scenarios {
         let mut ts = TestSuite::new(b.branch.clone());
         let mut ran: Vec<String> = Vec::new();
-        for s in ordered(&b.steps) {
+        for s in b.passed_steps() {
             let mut tc = TestCase::new(s.step.to_string(), TestCaseStatus::success());
             tc.set_classname(format!("{}.{}", report.suite, b.branch));
             tc.set_time(Duration::from_millis(s.elapsed_ms));

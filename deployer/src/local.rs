@@ -178,7 +178,7 @@ pub fn print_report(report: &RunReport) {
             "✗"
         };
         println!("  {mark} {}", b.summary);
-        for s in b.steps.values() {
+        for s in b.passed_steps() {
             println!(
                 "      ✓ {} ({} attempt{}, {} ms{})",
                 s.step,

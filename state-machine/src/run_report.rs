@@ -32,6 +32,20 @@ pub struct BranchOutcome {
     pub steps: BTreeMap<String, StepReport>,
 }
 
+impl BranchOutcome {
+    /// The steps that passed, in the order they ran. The map is keyed by
+    /// position (`s0`, `s1`, ..., `s10`), which sorts `s10` before `s2`.
+    pub fn passed_steps(&self) -> Vec<&StepReport> {
+        let mut v: Vec<(usize, &StepReport)> = self
+            .steps
+            .iter()
+            .map(|(k, s)| (k.trim_start_matches('s').parse().unwrap_or(usize::MAX), s))
+            .collect();
+        v.sort_by_key(|(i, _)| *i);
+        v.into_iter().map(|(_, s)| s).collect()
+    }
+}
+
 /// Whether a branch passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -67,5 +81,42 @@ impl RunReport {
             summary: serde_json::to_string(&summaries).unwrap_or_default(),
             scenarios,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found running the 75-step lifecycle suite: `vigil local` listed a
+    /// branch's steps as s0, s1, s10, s11, ..., s2 (the map's order).
+    #[test]
+    fn passed_steps_come_in_the_order_they_ran() {
+        let step = |i: usize| -> StepReport {
+            serde_json::from_value(serde_json::json!({
+                "step": format!("step-{i}"), "attempt": 1, "elapsed_ms": 1,
+                "outcome": {"status": "matched"}
+            }))
+            .unwrap()
+        };
+        let branch = BranchOutcome {
+            scenario: "a".into(),
+            branch: "a".into(),
+            status: BranchStatus::Passed,
+            summary: String::new(),
+            failed_step: None,
+            report: None,
+            error: None,
+            steps: (0..12).map(|i| (format!("s{i}"), step(i))).collect(),
+        };
+        let ids: Vec<String> = branch
+            .passed_steps()
+            .iter()
+            .map(|s| s.step.to_string())
+            .collect();
+        assert_eq!(
+            ids,
+            (0..12).map(|i| format!("step-{i}")).collect::<Vec<_>>()
+        );
     }
 }
