@@ -181,7 +181,7 @@ test('the GitHub double answers like api.github.com', async () => {
 });
 
 test('a Lambda function: warm environments keep module state, a timeout ends one, init is not timed', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');
   const { LambdaFunction } = await import('./lambda-pool.mjs');
@@ -212,5 +212,6 @@ test('a Lambda function: warm environments keep module state, a timeout ends one
     assert.deepEqual(both.map((b) => b.result.calls).sort(), [1, 2]);
   } finally {
     await f.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
