@@ -144,7 +144,8 @@ impl Provider {
     ) -> ProviderResponse {
         let started = self.clock.now();
         let step = match StepSpec::from_wire(&req.step) {
-            Ok(s) => s,
+            // Answers name HTTP headers in lower case; so does the step.
+            Ok(s) => s.with_lowercase_header_names(),
             Err(e) => return self.undecodable(&req, started, e.to_string()),
         };
         let policy = step.poll.clone();

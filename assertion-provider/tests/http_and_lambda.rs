@@ -445,3 +445,58 @@ async fn lambda_invocations_report_payloads_and_function_errors() {
         )
     );
 }
+
+/// Header names are case-insensitive: an expectation, a selector and a
+/// capture that write them as a server does still find the answer's
+/// (lower-case) headers. They used to be "(missing)".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_names_match_whatever_their_case() {
+    let stub =
+        Stub::start(|_| Reply::json(200, json!({"ok": true})).with_header("X-Request-Id", "r-7"))
+            .await;
+    let p = provider(
+        &stub.url,
+        &stub.url,
+        Arc::new(FakeClock::new(t0())),
+        KeySource::Unconfigured,
+        Duration::from_secs(5),
+    );
+    let r = p
+        .handle(
+            request(
+                json!({
+                    "id": "h", "call": {"kind": "http", "url": format!("{}/x", stub.url)},
+                    "expect": {"objectLike": {"headers": {"objectLike": {
+                        "Content-Type": {"stringContains": "json"}, "X-REQUEST-ID": {"exact": "r-7"}
+                    }}}},
+                    "capture": {"id": {"path": "$.headers['X-Request-Id']"}}
+                }),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", text(&r));
+    let captured = serde_json::to_string(&r.captures).unwrap();
+    assert!(captured.contains("r-7"), "{captured}");
+    let r = p
+        .handle(
+            request(
+                json!({
+                    "id": "h", "call": {"kind": "http", "url": format!("{}/x", stub.url)},
+                    "select": "$.headers['X-Request-Id']", "expect": {"exact": "r-8"}
+                }),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        r.report.summary.contains("expected \"r-8\", got \"r-7\""),
+        "the mismatch shows the header's value: {}",
+        text(&r)
+    );
+}

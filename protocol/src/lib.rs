@@ -8,6 +8,7 @@
 
 mod captures;
 mod exchange;
+mod header_names;
 mod poll;
 pub mod poll_params;
 mod selector;

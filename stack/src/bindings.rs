@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use vigil_protocol::template::{self, Piece};
-use vigil_state_machine::{ParamName, Suite};
+use vigil_state_machine::{ParamName, ParamType, Suite};
 
 use crate::SynthError;
 use crate::sub_text::SubText;
@@ -91,7 +91,18 @@ impl Bindings {
             }
         }
         for (name, p) in &suite.params {
-            let from_env = p.env.as_deref().and_then(env).map(Value::String);
+            // A value from the environment is text, read as the
+            // parameter's type (a string unless it says otherwise).
+            let from_env = match p.env.as_deref().and_then(|e| env(e).map(|v| (e, v))) {
+                Some((variable, text)) => match ParamType::of(p).read(&text) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        problems.push(format!("params.{name}: ${variable}: {e}"));
+                        None
+                    }
+                },
+                None => None,
+            };
             let binding = if let Some(v) = explicit.get(name.as_str()) {
                 Binding::Fixed(v.clone())
             } else if let Some(output) = &p.stack_output {

@@ -13,9 +13,10 @@ pub mod schema;
 mod source_map;
 mod suite;
 pub mod validate;
+pub mod yaml;
 
 pub use load::{Format, LoadError, LoadParams, load_file, load_file_with, parse, parse_with};
 pub use names::{BadName, ParamName, ScenarioName, SuiteName};
 pub use source_map::SourceMap;
-pub use suite::{Param, Permission, Scenario, Step, Suite};
+pub use suite::{Param, ParamType, Permission, Scenario, Step, Suite};
 pub use validate::{SuiteError, locate, validate};

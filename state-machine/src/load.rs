@@ -104,7 +104,7 @@ fn as_duration_text(v: &Value) -> Result<String, String> {
 fn duration_params(text: &str, format: Format, params: &LoadParams<'_>) -> DurationParams {
     let section = match format {
         Format::Json => serde_json::from_str::<ParamsSection>(text).ok(),
-        Format::Yaml => serde_saphyr::from_str::<ParamsSection>(text).ok(),
+        Format::Yaml => crate::yaml::from_str::<ParamsSection>(text).ok(),
     };
     let Some(section) = section else {
         return DurationParams::new();
@@ -184,14 +184,14 @@ fn parse_now(text: &str, format: Format, file: &Path) -> Result<Suite, LoadError
                 message: strip_position(&e.to_string()),
             })
         }
-        Format::Yaml => serde_saphyr::from_str::<Suite>(text).map_err(|e| {
-            let location = e.location();
+        Format::Yaml => crate::yaml::from_str::<Suite>(text).map_err(|e| {
+            let position = crate::yaml::position(&e);
             LoadError {
                 file: file.to_owned(),
-                line: location.map(|l| l.line()),
-                column: location.map(|l| l.column()),
+                line: position.map(|(l, _)| l),
+                column: position.map(|(_, c)| c),
                 path: None,
-                message: yaml_message(&e),
+                message: crate::yaml::message(&e),
             }
         }),
     }
@@ -203,12 +203,4 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
     }
-}
-
-/// serde-saphyr's message without its source snippet (we print the
-/// position ourselves, on one line, so CI logs and editors can jump to it).
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or_default().trim();
-    strip_position(first.trim_start_matches("error: "))
 }

@@ -58,6 +58,12 @@ pub struct Param {
     /// The value when nothing else provides one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
+    /// What a value given as text (`--param`, the `env` variable) is read
+    /// as; without it, the type of `default`, else a string. So
+    /// `--param OrderId=1001` stays the string `"1001"` that a DynamoDB
+    /// `{S: "${OrderId}"}` needs.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<ParamType>,
     /// An environment variable to read it from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
@@ -69,7 +75,52 @@ pub struct Param {
     pub description: Option<String>,
 }
 
-const PARAM_KEYS: [&str; 4] = ["default", "env", "stack_output", "description"];
+const PARAM_KEYS: [&str; 5] = ["default", "type", "env", "stack_output", "description"];
+
+/// What a parameter's text value (from `--param` or the environment) is
+/// read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    /// The text as it is.
+    String,
+    /// A JSON number (`1001`, `2.5`).
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// Any JSON value (`{"a": 1}`, `[1, 2]`).
+    Json,
+}
+
+impl ParamType {
+    /// The type a parameter's text values are read as: `type`, else the
+    /// type of its default (a number or a boolean), else a string.
+    pub fn of(param: &Param) -> ParamType {
+        param.r#type.unwrap_or(match &param.default {
+            Some(Value::Number(_)) => ParamType::Number,
+            Some(Value::Bool(_)) => ParamType::Boolean,
+            Some(Value::Array(_) | Value::Object(_)) => ParamType::Json,
+            _ => ParamType::String,
+        })
+    }
+
+    /// `text` read as this type, or what it should have looked like.
+    pub fn read(self, text: &str) -> Result<Value, String> {
+        let parsed = || serde_json::from_str::<Value>(text.trim());
+        match self {
+            ParamType::String => Ok(Value::String(text.to_owned())),
+            ParamType::Number => match parsed() {
+                Ok(v @ Value::Number(_)) => Ok(v),
+                _ => Err(format!("`{text}` is not a number")),
+            },
+            ParamType::Boolean => match parsed() {
+                Ok(v @ Value::Bool(_)) => Ok(v),
+                _ => Err(format!("`{text}` is not `true` or `false`")),
+            },
+            ParamType::Json => parsed().map_err(|e| format!("`{text}` is not JSON: {e}")),
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for Param {
     /// `{default, env, stack_output, description}` (any of them, or none:
@@ -89,8 +140,17 @@ impl<'de> Deserialize<'de> for Param {
                         ))),
                     }
                 };
+                let r#type = match map.get("type") {
+                    None | Some(Value::Null) => None,
+                    Some(t) => Some(serde_json::from_value(t.clone()).map_err(|_| {
+                        serde::de::Error::custom(format!(
+                            "`type` is one of string, number, boolean, json; got {t}"
+                        ))
+                    })?),
+                };
                 Ok(Param {
                     default: map.get("default").cloned(),
+                    r#type,
                     env: text("env")?,
                     stack_output: text("stack_output")?,
                     description: text("description")?,
@@ -160,8 +220,11 @@ fn ser_authored<S: Serializer>(m: &Option<Matcher>, s: S) -> Result<S::Ok, S::Er
     m.clone().map(AuthoredMatcher).serialize(s)
 }
 
+/// A present `expect` is a pattern, `null` included: `expect: null` means
+/// "exactly null". Only a missing key means "no expectation" (serde's
+/// `default`); reading `null` as missing passed any value silently.
 fn de_authored<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Matcher>, D::Error> {
-    Ok(Option::<AuthoredMatcher>::deserialize(d)?.map(|a| a.0))
+    Ok(Some(AuthoredMatcher::deserialize(d)?.0))
 }
 
 impl Step {

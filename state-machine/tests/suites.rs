@@ -327,7 +327,7 @@ fn example_suites_satisfy_the_committed_schema() {
         serde_json::from_str(&vigil_state_machine::schema::suite()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let text = std::fs::read_to_string(example()).unwrap();
-    let as_value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let as_value: serde_json::Value = vigil_state_machine::yaml::from_str(&text).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&as_value)
         .map(|e| format!("{e} at {}", e.instance_path()))
@@ -435,5 +435,45 @@ fn poll_durations_take_a_parameter_when_the_suite_is_loaded() {
     assert!(
         e.contains("`${Nope}` names no parameter of this suite"),
         "{e}"
+    );
+}
+
+/// `expect: null` is "exactly null", never "no expectation": it used to
+/// pass `select: $.Item.status.S` on "PAID".
+#[test]
+fn an_expectation_of_null_means_exactly_null() {
+    let yaml = |expect: &str| {
+        format!(
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {CALL}\n        select: $.Item.status.S\n{expect}"
+        )
+    };
+    let suite = parse(
+        &yaml("        expect: null\n"),
+        Format::Yaml,
+        Path::new("s.yaml"),
+    )
+    .unwrap();
+    let step = &suite.scenarios.values().next().unwrap().steps[0];
+    assert_eq!(step.expect, Some(Matcher::exact(serde_json::Value::Null)));
+    let ctx = vigil_matchers::EvalContext::new(
+        vigil_matchers::parse_rfc3339("2026-12-02T00:00:00Z").unwrap(),
+    );
+    let expect = step.expect.as_ref().unwrap();
+    assert!(!expect.evaluate(&json!("PAID"), &ctx).is_match());
+    assert!(expect.evaluate(&serde_json::Value::Null, &ctx).is_match());
+    // It survives writing the suite back, and the wire form says so.
+    let again: vigil_state_machine::Suite =
+        serde_json::from_value(serde_json::to_value(&suite).unwrap()).unwrap();
+    assert_eq!(again, suite);
+    assert!(
+        step.spec().to_wire().contains(r#""expect":{"exact":null}"#),
+        "{}",
+        step.spec().to_wire()
+    );
+    // Only a missing key means no expectation.
+    let suite = parse(&yaml(""), Format::Yaml, Path::new("s.yaml")).unwrap();
+    assert_eq!(
+        suite.scenarios.values().next().unwrap().steps[0].expect,
+        None
     );
 }

@@ -132,8 +132,16 @@ fn read_value(path: &Path) -> anyhow::Result<Value> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
     if yaml {
-        serde_saphyr::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: not YAML: {e}", path.display()))
+        vigil_state_machine::yaml::from_str(&text).map_err(|e| {
+            let at = vigil_state_machine::yaml::position(&e)
+                .map(|(l, c)| format!(":{l}:{c}"))
+                .unwrap_or_default();
+            anyhow::anyhow!(
+                "{}{at}: {}",
+                path.display(),
+                vigil_state_machine::yaml::message(&e)
+            )
+        })
     } else {
         serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", path.display()))
