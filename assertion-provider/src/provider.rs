@@ -344,6 +344,15 @@ impl Provider {
             .collect();
         if let Some(m) = &step.expect {
             refs.extend(m.capture_refs().into_iter().cloned());
+            refs.extend(
+                template::matcher_references(m)
+                    .map_err(|e| invalid(e.to_string()))?
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        Piece::Capture(c) => Some(c),
+                        _ => None,
+                    }),
+            );
         }
         let mut plain = BTreeMap::new();
         for r in refs {
@@ -400,6 +409,14 @@ impl Provider {
             None => Some(std::borrow::Cow::Borrowed(&result)),
         };
         if let Some(expect) = &step.expect {
+            // Templates in the expectation's strings, filled in like the
+            // call's.
+            let expect = match template::render_matcher(expect, &values) {
+                Ok(m) => m,
+                Err(e) => {
+                    return AttemptResult::Failed(redact_error(invalid(e.to_string()), &secrets));
+                }
+            };
             let ctx = EvalContext::new(self.clock.now()).with_captures(&values);
             let report = expect.evaluate_selection(selected.as_deref(), &ctx);
             if !report.is_match() {

@@ -550,3 +550,85 @@ async fn busy_http_answers_are_retried_and_application_errors_are_not() {
     };
     assert_eq!(report.mismatches()[0].path.to_string(), "$['status']");
 }
+
+/// Templates in an expectation's strings take the run's values, as in the
+/// call: a parameter, a capture, and a capture inside a regex (as text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expectations_fill_in_parameters_and_captures() {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    create_tasks_table(&c).await;
+    let put = |reference: &'static str| {
+        let c = c.clone();
+        async move {
+            aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {
+                "task_id": {"S": "o.1"}, "note": {"S": "order o.1 for Tasks"}, "ref": {"S": reference}
+            }})).await;
+        }
+    };
+    put("o.1-v2").await;
+    let with_table = |step: serde_json::Value, captures: CaptureTable| {
+        let mut req = request(step, captures, None);
+        req.params.insert("TaskTable".into(), json!("Tasks"));
+        req
+    };
+    let first = p
+        .handle(
+            with_table(
+                json!({
+                    "id": "create",
+                    "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem",
+                             "params": {"TableName": "Tasks", "Key": {"task_id": {"S": "o.1"}}}},
+                    "capture": {"id": {"path": "$.Item.task_id.S"}}
+                }),
+                CaptureTable::default(),
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(first.verdict, Verdict::Pass, "{}", report_text(&first));
+    let step = |note: &str, reference: &str| {
+        json!({
+            "id": "check",
+            "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem",
+                     "params": {"TableName": "Tasks", "Key": {"task_id": {"S": "o.1"}}}},
+            "select": "$.Item",
+            "expect": {"objectLike": {
+                "note": {"objectLike": {"S": {"stringContains": note}}},
+                "ref": {"objectLike": {"S": {"stringLikeRegexp": reference}}}
+            }}
+        })
+    };
+    let r = p
+        .handle(
+            with_table(
+                step("order ${create.id} for ${TaskTable}", "^${create.id}-v2$"),
+                first.captures.clone(),
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", report_text(&r));
+    // The captured `o.1` is literal text in the regex: its `.` does not
+    // match the `x` of `ox1-v2`.
+    put("ox1-v2").await;
+    let r = p
+        .handle(
+            with_table(step("${create.id}", "^${create.id}-v2$"), first.captures),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Fail, "{}", report_text(&r));
+    assert!(
+        r.report.summary.contains(r"/^o\.1-v2$/"),
+        "{}",
+        r.report.summary
+    );
+}

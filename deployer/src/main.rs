@@ -104,10 +104,14 @@ enum Command {
     /// Evaluate one pattern (authoring form, JSON or YAML) against one
     /// actual value and print the report.
     Match {
-        /// The pattern file.
+        /// The pattern file (`-` reads standard input).
         pattern: PathBuf,
-        /// The actual value (JSON).
+        /// The actual value, JSON or YAML (`-` reads standard input).
         actual: PathBuf,
+        /// A value for a `${param}` or `${step.capture}` template in the
+        /// pattern, `NAME=VALUE` (a JSON value, or text).
+        #[arg(long = "with", value_name = "NAME=VALUE")]
+        with: Vec<String>,
         /// Print the compact JSON report instead of the human one.
         #[arg(long)]
         json: bool,
@@ -219,8 +223,9 @@ fn main() -> ExitCode {
         Command::Match {
             pattern,
             actual,
+            with,
             json,
-        } => commands::match_files(&pattern, &actual, json),
+        } => commands::match_files(&pattern, &actual, &with, json),
         Command::Local {
             suite,
             params,

@@ -386,3 +386,63 @@ fn bad_input_gets_one_clear_error_each() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.yaml: cannot read"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `vigil match` fills `${...}` templates from `--with` (text, or JSON
+/// after `:=`), reads `-` as standard input, and refuses a pattern whose
+/// template it cannot fill instead of comparing the literal `${...}`.
+#[test]
+fn match_fills_templates_and_reads_stdin() {
+    let dir = std::env::temp_dir().join(format!("vigil-match-with-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pattern = dir.join("p.yaml");
+    std::fs::write(
+        &pattern,
+        "id: \"${create.task_id}\"\nnote: {$contains: \"order ${order}\"}\ncount: \"${n}\"\n",
+    )
+    .unwrap();
+    let run = |with: &[&str], actual: &str| {
+        let mut child = vigil()
+            .arg("match")
+            .arg(&pattern)
+            .arg("-")
+            .args(with.iter().flat_map(|w| ["--with", w]))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(actual.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let actual = r#"{"id": "01J", "note": "see order 1001 now", "count": 3}"#;
+    let with = ["create.task_id=01J", "order=1001", "n:=3"];
+    let (code, out, err) = run(&with, actual);
+    assert_eq!(code, Some(0), "{out}{err}");
+
+    // `n=3` is the text "3", which does not equal the number 3.
+    let (code, out, _) = run(&["create.task_id=01J", "order=1001", "n=3"], actual);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("expected: \"3\""), "{out}");
+
+    // A missing value is an error naming it, not a literal comparison.
+    let (code, _, err) = run(&["order=1001", "n:=3"], actual);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("create.task_id"), "{err}");
+    assert!(err.contains("--with"), "{err}");
+
+    // Both from standard input cannot work.
+    let both = vigil().args(["match", "-", "-"]).output().unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("standard input"));
+    std::fs::remove_dir_all(&dir).ok();
+}

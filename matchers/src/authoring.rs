@@ -224,6 +224,17 @@ fn parse_tag(tag: &str, arg: &Value, at: &ValuePath) -> Result<Matcher, PatternE
         parse_list(items.as_array().map(Vec::as_slice).unwrap_or_default(), at)
     };
     let string = |arg: &Value, wanted: &str| -> Result<String, PatternError> {
+        // `{$contains: {$capture: step.name}}`: a capture inside a string
+        // matcher is written as a template.
+        if let Some(Value::String(c)) = arg.as_object().and_then(|o| o.get("$capture")) {
+            return Err(PatternError::new(
+                at,
+                format!(
+                    "`{tag}` takes a string; to use a capture in it, write the template \
+                     \"${{{c}}}\" (parameters too: \"${{Name}}\"; `$${{` is a literal `${{`)"
+                ),
+            ));
+        }
         Ok(expect(arg, at, tag, wanted, Value::is_string)?
             .as_str()
             .unwrap_or_default()

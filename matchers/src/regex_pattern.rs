@@ -7,6 +7,8 @@ use regex::{Regex, RegexBuilder};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::template::Piece;
+
 /// A compiled regular expression that compares, prints and serializes as the
 /// source text the user wrote.
 ///
@@ -15,18 +17,68 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// as the anchor's `new RegExp(pattern, 'gm')` did. The syntax is the `regex`
 /// crate's: no look-around and no back-references, which keeps every match
 /// linear in the length of the string.
+///
+/// A pattern may name parameters and captures (`^${create.id}-`): such a
+/// pattern is checked for syntax with each template standing for plain
+/// text, and is compiled only once its templates are filled in
+/// ([`crate::template::render_matcher`] inserts their values as literal
+/// text). Until then it matches nothing.
 #[derive(Clone)]
 pub struct RegexPattern {
     source: String,
-    regex: Regex,
+    /// `None` while the source has templates to fill in.
+    regex: Option<Regex>,
+}
+
+fn compile(source: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source).multi_line(true).build()
 }
 
 impl RegexPattern {
     /// Compiles `source`; the error says what is wrong with it.
     pub fn new(source: impl Into<String>) -> Result<Self, regex::Error> {
         let source = source.into();
-        let regex = RegexBuilder::new(&source).multi_line(true).build()?;
-        Ok(Self { source, regex })
+        match crate::template::parse(&source) {
+            Ok(pieces) if pieces.iter().any(|p| !matches!(p, Piece::Text(_))) => {
+                // The syntax around the templates, each standing for text.
+                let probe: String = pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => t.as_str(),
+                        _ => "x",
+                    })
+                    .collect();
+                compile(&probe)?;
+                Ok(Self {
+                    source,
+                    regex: None,
+                })
+            }
+            Ok(pieces) => {
+                // `$${` is a literal `${`: compile the text with the escape
+                // undone.
+                let text: String = pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => t.as_str(),
+                        _ => "",
+                    })
+                    .collect();
+                let regex = compile(&text)?;
+                Ok(Self {
+                    source,
+                    regex: Some(regex),
+                })
+            }
+            // Not template syntax (e.g. an unclosed `${`): a plain pattern.
+            Err(_) => {
+                let regex = compile(&source)?;
+                Ok(Self {
+                    source,
+                    regex: Some(regex),
+                })
+            }
+        }
     }
 
     /// The pattern as written.
@@ -34,9 +86,15 @@ impl RegexPattern {
         &self.source
     }
 
-    /// Whether the pattern matches anywhere in `haystack`.
+    /// Whether the pattern still has templates to fill in.
+    pub fn has_templates(&self) -> bool {
+        self.regex.is_none()
+    }
+
+    /// Whether the pattern matches anywhere in `haystack` (never while it
+    /// has templates to fill in).
     pub fn is_match(&self, haystack: &str) -> bool {
-        self.regex.is_match(haystack)
+        self.regex.as_ref().is_some_and(|r| r.is_match(haystack))
     }
 }
 

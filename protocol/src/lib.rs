@@ -13,7 +13,7 @@ mod poll;
 pub mod poll_params;
 mod selector;
 mod step;
-pub mod template;
+pub use vigil_matchers::template;
 
 pub use captures::{CaptureTable, CapturedValue};
 pub use exchange::{

@@ -239,6 +239,29 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
         }
         if let Some(m) = &s.step.expect {
             captures.extend(m.capture_refs().into_iter().map(|c| (c.clone(), ".expect")));
+            match template::matcher_references(m) {
+                Err(e) => err(s.path(".expect"), e.to_string()),
+                Ok(pieces) => {
+                    for piece in pieces {
+                        match piece {
+                            Piece::Param(p) if !suite.params.keys().any(|k| k.as_str() == p) => {
+                                err(s.path(".expect"), format!("`${{{p}}}` names no parameter"))
+                            }
+                            Piece::Capture(c) => captures.push((c, ".expect")),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            if let Some(key) = templated_key(m) {
+                err(
+                    s.path(".expect"),
+                    format!(
+                        "the key `{key}` has a template, and keys are not filled in (only \
+                         values are); write `$${{` for a literal `${{`"
+                    ),
+                );
+            }
         }
         for (c, field) in captures {
             let Some(&j) = by_id.get(&c.step) else {
@@ -284,6 +307,25 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
     check_limits(suite, &steps, &mut err);
     check_permissions(suite, &mut err);
     errors
+}
+
+/// An object key of an expectation that holds a `${...}` template: it would
+/// stay literal, silently.
+fn templated_key(m: &vigil_matchers::Matcher) -> Option<String> {
+    use vigil_matchers::Matcher;
+    let mut found = None;
+    m.walk(&mut |node| {
+        if let Matcher::ObjectLike(map) | Matcher::ObjectEquals(map) = node {
+            for key in map.keys() {
+                let templated = template::parse(key)
+                    .is_ok_and(|p| p.iter().any(|p| !matches!(p, Piece::Text(_))));
+                if templated && found.is_none() {
+                    found = Some(key.clone());
+                }
+            }
+        }
+    });
+    found
 }
 
 /// What is wrong with a Cognito login's password source, if anything:

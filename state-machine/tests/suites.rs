@@ -477,3 +477,38 @@ fn an_expectation_of_null_means_exactly_null() {
         None
     );
 }
+
+/// `{$contains: "${create.order_id}"}` stayed literal with no warning.
+/// Templates in an expectation's strings are checked like a call's.
+#[test]
+fn templates_in_expectations_are_checked_like_the_calls() {
+    let suite = |expect: &str| {
+        format!(
+            "suite: s\nparams: {{Table: T}}\nscenarios:\n  a:\n    steps:\n      - {{id: create, call: {CALL}, capture: {{order_id: {{path: $.Item.id.S}}}}}}\n      - id: read\n        call: {CALL}\n        expect: {expect}\n"
+        )
+    };
+    assert!(
+        problems(&suite(
+            "{note: {$contains: \"${create.order_id} in ${Table}\"}}"
+        ))
+        .is_empty()
+    );
+    assert!(problems(&suite("{note: \"$${literal}\"}")).is_empty());
+    assert_eq!(
+        problems(&suite("{note: {$regex: \"^${Tabel}\"}}")),
+        ["at scenarios.a.steps[1].expect: `${Tabel}` names no parameter"]
+    );
+    let p = problems(&suite("{note: \"${create.ordr}\"}"));
+    assert_eq!(
+        p,
+        [
+            "at scenarios.a.steps[1].expect: `create.ordr`: step `create` captures no `ordr` (it captures: order_id)"
+        ]
+    );
+    let p = problems(&suite("{$objectLike: {\"${create.order_id}\": 1}}"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("the key `${create.order_id}` has a template, and keys are not filled in"),
+        "{p:?}"
+    );
+}

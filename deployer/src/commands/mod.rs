@@ -124,36 +124,103 @@ pub fn destroy(
 }
 
 /// Reads JSON, or YAML when the name says so.
+/// Reads a JSON or YAML document; `-` is standard input, read as YAML
+/// (YAML 1.2 is a superset of JSON, so JSON reads the same).
 fn read_value(path: &Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let yaml = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let stdin = path.as_os_str() == "-";
+    let text = if stdin {
+        std::io::read_to_string(std::io::stdin()).context("standard input: cannot read")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?
+    };
+    let name = if stdin {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let yaml = stdin
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
     if yaml {
         vigil_state_machine::yaml::from_str(&text).map_err(|e| {
             let at = vigil_state_machine::yaml::position(&e)
                 .map(|(l, c)| format!(":{l}:{c}"))
                 .unwrap_or_default();
-            anyhow::anyhow!(
-                "{}{at}: {}",
-                path.display(),
-                vigil_state_machine::yaml::message(&e)
-            )
+            anyhow::anyhow!("{name}{at}: {}", vigil_state_machine::yaml::message(&e))
         })
     } else {
-        serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", path.display()))
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{name}: not JSON: {e}"))
     }
 }
 
-pub fn match_files(pattern: &Path, actual: &Path, json: bool) -> anyhow::Result<ExitCode> {
+/// `vigil match --with` values: `NAME=TEXT` is text, `NAME:=JSON` a JSON
+/// value (so `n:=42` is the number and `n=42` the string, as a run reads a
+/// string parameter). `NAME` is a parameter or `step.capture`.
+#[derive(Debug, Default)]
+struct WithValues {
+    params: std::collections::BTreeMap<String, Value>,
+    captures: std::collections::BTreeMap<String, Value>,
+}
+
+impl WithValues {
+    fn parse(args: &[String]) -> anyhow::Result<Self> {
+        let mut out = Self::default();
+        for a in args {
+            let (name, value) = match a.split_once('=') {
+                Some((k, v)) if k.ends_with(':') => {
+                    let v: Value = serde_json::from_str(v).map_err(|e| {
+                        anyhow::anyhow!("--with `{a}`: the value after `:=` is not JSON: {e}")
+                    })?;
+                    (&k[..k.len() - 1], v)
+                }
+                Some((k, v)) => (k, Value::String(v.to_owned())),
+                None => bail!("--with `{a}` is not NAME=TEXT or NAME:=JSON"),
+            };
+            if name.is_empty() {
+                bail!("--with `{a}` has no name before `=`");
+            }
+            if name.contains('.') {
+                out.captures.insert(name.to_owned(), value);
+            } else {
+                out.params.insert(name.to_owned(), value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl vigil_matchers::template::TemplateValues for WithValues {
+    fn param(&self, name: &str) -> Option<Value> {
+        self.params.get(name).cloned()
+    }
+    fn capture(&self, capture: &vigil_matchers::CaptureRef) -> Option<Value> {
+        self.captures.get(&capture.to_string()).cloned()
+    }
+}
+
+pub fn match_files(
+    pattern: &Path,
+    actual: &Path,
+    with: &[String],
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if pattern.as_os_str() == "-" && actual.as_os_str() == "-" {
+        bail!("only one of the pattern and the actual value can be read from `-` (standard input)");
+    }
+    let with = WithValues::parse(with)?;
     let p = read_value(pattern)?;
     let m = match authoring::parse(&p) {
         Ok(m) => m,
         Err(e) => bail!("{}: {e}", pattern.display()),
     };
+    let m = vigil_matchers::template::render_matcher(&m, &with).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}; give it with `--with NAME=TEXT` or `--with NAME:=JSON`, or write `$${{` for a literal `${{`",
+            pattern.display()
+        )
+    })?;
     let a = read_value(actual)?;
     let report = m.evaluate(&a, &EvalContext::at_system_time());
     if json {

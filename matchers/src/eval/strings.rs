@@ -18,7 +18,14 @@ pub(super) fn regex(ev: &mut Evaluator<'_>, m: &Matcher, re: &RegexPattern, v: &
                 MismatchKind::RegexNoMatch,
                 describe(m, EXPECTED_MAX_CHARS),
                 Actual::of(v),
-                format!("/{}/ finds no match in the string", re.as_str()),
+                if re.has_templates() {
+                    format!(
+                        "/{}/ names templates that were not filled in (no run values here)",
+                        re.as_str()
+                    )
+                } else {
+                    format!("/{}/ finds no match in the string", re.as_str())
+                },
             )
         })
 }
