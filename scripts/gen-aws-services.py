@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate assertion-provider/src/calls/aws_services.rs from botocore's data files.
+"""Generate aws-model/src/services.rs from botocore's data files.
 
 For every service in botocore/data, the newest API version's service-2.json
 metadata gives the protocol, JSON version, X-Amz-Target prefix, signing name,
@@ -7,9 +7,9 @@ endpoint prefix and serviceId. The result is a sorted static Rust table.
 
 Usage (with a Python that has botocore installed, e.g. the moto venv):
 
-    python3 scripts/gen-aws-services.py [OUTPUT]
+    python3 scripts/gen-aws-services.py [--check] [OUTPUT]
 
-OUTPUT defaults to assertion-provider/src/calls/aws_services.rs in the repository.
+OUTPUT defaults to aws-model/src/services.rs in the repository.
 Stdlib only, plus `botocore` to locate its data directory.
 """
 
@@ -21,7 +21,7 @@ import sys
 import botocore
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUTPUT = os.path.join(REPO, "assertion-provider", "src", "calls", "aws_services.rs")
+DEFAULT_OUTPUT = os.path.join(REPO, "aws-model", "src", "services.rs")
 
 # Non-JSON wire protocols; anything else (e.g. smithy-rpc-v2-cbor) is `Other`.
 PROTOCOL_VARIANTS = {
@@ -245,12 +245,21 @@ def render(services, version):
 
 
 def main():
-    output = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUTPUT
+    args = sys.argv[1:]
+    check = "--check" in args
+    args = [a for a in args if a != "--check"]
+    output = args[0] if args else DEFAULT_OUTPUT
     data_dir = os.path.join(os.path.dirname(botocore.__file__), "data")
     services = collect(data_dir)
+    text = render(services, botocore.__version__)
+    if check:
+        current = open(output, encoding="utf-8").read() if os.path.exists(output) else ""
+        if current != text:
+            sys.exit(f"{output} is stale: run scripts/gen-aws-services.py")
+        return
     os.makedirs(os.path.dirname(output), exist_ok=True)
     with open(output, "w", encoding="utf-8", newline="\n") as f:
-        f.write(render(services, botocore.__version__))
+        f.write(text)
     counts = {}
     for s in services:
         counts[s["protocol"]] = counts.get(s["protocol"], 0) + 1

@@ -293,7 +293,7 @@ fn validate_synth_and_match_exit_codes() {
 fn bad_input_gets_one_clear_error_each() {
     let dir = std::env::temp_dir().join(format!("vigil-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let call = "{kind: aws, service: dynamodb, operation: GetItem, params: {TableName: T}}";
+    let call = "{kind: aws, service: dynamodb, operation: GetItem, params: {TableName: T, Key: {id: {S: a}}}}";
     let cases: Vec<(&str, String, Vec<&str>, Vec<&str>)> = vec![
         (
             "unknown matcher tag",
@@ -353,11 +353,46 @@ fn bad_input_gets_one_clear_error_each() {
         ),
         (
             "underivable IAM",
-            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: ExecuteStatement}}\n".to_owned(),
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: ExecuteStatement, params: {Statement: s}}}\n".to_owned(),
             vec!["synth"],
             vec![
                 "IAM has no action `dynamodb:ExecuteStatement`",
                 "permissions:",
+            ],
+        ),
+        // What synth refuses, validate refuses first, at the line.
+        (
+            "underivable IAM at validate",
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: ExecuteStatement, params: {Statement: s}}}\n".to_owned(),
+            vec!["validate"],
+            vec![":5:", "IAM has no action `dynamodb:ExecuteStatement`"],
+        ),
+        (
+            "unknown service",
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamo, operation: GetItem}}\n".to_owned(),
+            vec!["validate"],
+            vec![":5:35:", "`dynamo` is not an AWS service", "did you mean `dynamodb`?"],
+        ),
+        (
+            "REST service",
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: s3, operation: GetObject}}\n".to_owned(),
+            vec!["validate"],
+            vec![":5:35:", "`s3` speaks restXml"],
+        ),
+        (
+            "unknown operation",
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: aws, service: dynamodb, operation: GetItems}}\n".to_owned(),
+            vec!["validate"],
+            vec![":5:54:", "no operation `GetItems`; did you mean `GetItem`?"],
+        ),
+        (
+            "unknown member and wrong type",
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call:\n          kind: aws\n          service: dynamodb\n          operation: GetItem\n          params:\n            TableName: T\n            Key: {id: {S: 1001}}\n            ConsistentRed: true\n".to_owned(),
+            vec!["validate"],
+            vec![
+                ":12:24: at scenarios.a.steps[0].call.params.Key.id.S: expected a string, found the number 1001",
+                ":13:13: at scenarios.a.steps[0].call.params.ConsistentRed: `GetItemInput` has no member `ConsistentRed`; did you mean `ConsistentRead`?",
+                "2 problems",
             ],
         ),
     ];

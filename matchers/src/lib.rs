@@ -41,6 +41,7 @@ mod regex_pattern;
 mod render;
 mod report;
 pub mod schema;
+pub mod suggest;
 pub mod template;
 mod timestamp;
 pub mod wire;

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use vigil_protocol::template::{self, Piece};
+use vigil_state_machine::validate::SuiteError;
 use vigil_state_machine::{ParamName, ParamType, Suite};
 
 use crate::SynthError;
@@ -85,8 +86,9 @@ impl Bindings {
         let mut problems = Vec::new();
         for name in explicit.keys() {
             if !suite.params.keys().any(|k| k.as_str() == name) {
-                problems.push(format!(
-                    "--param {name}: the suite declares no parameter `{name}`"
+                problems.push(SuiteError::at(
+                    format!("--param {name}"),
+                    format!("the suite declares no parameter `{name}`"),
                 ));
             }
         }
@@ -97,7 +99,10 @@ impl Bindings {
                 Some((variable, text)) => match ParamType::of(p).read(&text) {
                     Ok(v) => Some(v),
                     Err(e) => {
-                        problems.push(format!("params.{name}: ${variable}: {e}"));
+                        problems.push(SuiteError::at(
+                            format!("params.{name}"),
+                            format!("${variable}: {e}"),
+                        ));
                         None
                     }
                 },
@@ -108,20 +113,27 @@ impl Bindings {
             } else if let Some(output) = &p.stack_output {
                 let template_param = template_param_name(name.as_str());
                 if template_param.is_empty() {
-                    problems.push(format!(
-                        "params.{name}: the name has no letters or digits to name a template parameter"
+                    problems.push(SuiteError::at(
+                        format!("params.{name}"),
+                        "the name has no letters or digits to name a template parameter",
                     ));
                 }
                 if reserved.contains(&template_param) {
-                    problems.push(format!(
-                        "params.{name}: its template parameter `{template_param}` is one vigil's \
-                         template already has; rename the parameter"
+                    problems.push(SuiteError::at(
+                        format!("params.{name}"),
+                        format!(
+                            "its template parameter `{template_param}` is one vigil's template \
+                             already has; rename the parameter"
+                        ),
                     ));
                 }
                 if let Some(other) = taken.insert(template_param.clone(), name.to_string()) {
-                    problems.push(format!(
-                        "params.{name}: `{other}` and `{name}` both become template parameter \
-                         `{template_param}`; rename one"
+                    problems.push(SuiteError::at(
+                        format!("params.{name}"),
+                        format!(
+                            "`{other}` and `{name}` both become template parameter \
+                             `{template_param}`; rename one"
+                        ),
                     ));
                 }
                 Binding::Deployed {
@@ -245,7 +257,7 @@ mod tests {
         let e = Bindings::new(&suite(), &explicit, &|_| None, &BTreeSet::new()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "parameters cannot be bound:\n  --param Nope: the suite declares no parameter `Nope`"
+            "parameters cannot be bound:\n  at --param Nope: the suite declares no parameter `Nope`"
         );
         let explicit: BTreeMap<String, Value> =
             [("task_table".to_owned(), Value::String("T2".into()))].into();

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use vigil_protocol::Call;
 use vigil_state_machine::Suite;
-use vigil_state_machine::validate::iam_action_problem;
+use vigil_state_machine::validate::{SuiteError, iam_action_problem};
 
 use crate::SynthError;
 use crate::bindings::Bindings;
@@ -90,17 +90,13 @@ pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> 
                             a.starts_with("execute-api:")
                                 || a.starts_with("lambda:InvokeFunctionUrl")
                         }),
-                        // Any hand-written action of the service's IAM prefix
-                        // (`states:` for `stepfunctions`) stands for it.
                         Call::Aws { service, .. } => {
-                            let prefix = crate::actions::service(service)
-                                .map_or(service.as_str(), |s| s.prefix);
-                            manual.iter().any(|a| a.split(':').next() == Some(prefix))
+                            vigil_aws_model::actions::covered_by(service, manual.iter().copied())
                         }
                         Call::Lambda { .. } => false,
                     };
                     if !covered {
-                        problems.push(format!("{path}: {e}"));
+                        problems.push(SuiteError::at(path.clone(), e));
                     }
                 }
             }
@@ -112,7 +108,10 @@ pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> 
     for (i, p) in suite.permissions.iter().enumerate() {
         for (k, a) in p.actions.iter().enumerate() {
             if let Some(problem) = iam_action_problem(a) {
-                problems.push(format!("permissions[{i}].actions[{k}]: {problem}"));
+                problems.push(SuiteError::at(
+                    format!("permissions[{i}].actions[{k}]"),
+                    problem,
+                ));
                 continue;
             }
             for r in &p.resources {

@@ -11,11 +11,8 @@
 //! parameters and outputs) and is built from typed CloudFormation
 //! ([`vigil_cfn`]), so the same suite always gives the same bytes.
 
-pub mod actions;
 pub mod bindings;
 pub mod grants;
-#[allow(clippy::all)]
-mod iam_actions;
 pub mod narrow;
 pub mod sizing;
 pub mod skeleton;
@@ -27,6 +24,8 @@ pub use grants::Grants;
 pub use sub_text::SubText;
 pub use template::{SynthOptions, Synthesized, synthesize};
 
+use vigil_state_machine::validate::SuiteError;
+
 /// Why a suite's stack cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SynthError {
@@ -35,19 +34,34 @@ pub enum SynthError {
     Suite(Vec<String>),
     /// Parameters cannot be bound (unknown `--param`, clashing names).
     #[error("parameters cannot be bound:\n{}", indent(.0))]
-    Params(Vec<String>),
+    Params(Vec<SuiteError>),
     /// IAM cannot be derived for some calls.
     #[error(
         "IAM permissions cannot be derived:\n{}\n(add the statements under `permissions:` in the suite)",
         indent(.0)
     )]
-    Permissions(Vec<String>),
+    Permissions(Vec<SuiteError>),
     /// The skeleton `template.json.tmpl` is broken.
     #[error("template.json.tmpl: {0}")]
     Skeleton(String),
 }
 
-fn indent(lines: &[String]) -> String {
+impl SynthError {
+    /// The problems with their paths in the suite, for the CLI to locate
+    /// (`Skeleton` is vigil's own fault and has none).
+    pub fn problems(&self) -> Vec<SuiteError> {
+        match self {
+            SynthError::Suite(lines) => lines
+                .iter()
+                .map(|l| SuiteError::at("", l.clone()))
+                .collect(),
+            SynthError::Params(p) | SynthError::Permissions(p) => p.clone(),
+            SynthError::Skeleton(_) => Vec::new(),
+        }
+    }
+}
+
+fn indent(lines: &[impl std::fmt::Display]) -> String {
     lines
         .iter()
         .map(|l| format!("  {l}"))

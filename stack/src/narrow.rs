@@ -10,9 +10,9 @@
 use serde_json::Value;
 use vigil_protocol::{HttpAuth, HttpCall};
 
-use crate::actions::action_of;
 use crate::bindings::Bindings;
 use crate::sub_text::{HERE, SubText};
+use vigil_aws_model::actions::action_of;
 
 /// One action on one resource that a call needs.
 #[derive(Debug, Clone, PartialEq, Eq)]

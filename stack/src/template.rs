@@ -26,6 +26,7 @@ use vigil_cfn::iam::{Effect, IamAction, PolicyDocument, Principal, Statement};
 use vigil_cfn::resources::{iam, kms, lambda, logs, stepfunctions};
 use vigil_cfn::{DeletionPolicy, Expr, LogicalId, Parameter, Resource, Template};
 use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::validate::SuiteError;
 use vigil_state_machine::{ParamName, Suite, validate};
 
 use crate::bindings::{Binding, Bindings};
@@ -157,8 +158,9 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
             } => {
                 let key = param_key(template_param);
                 if suite.params.keys().any(|k| k.as_str() == key) {
-                    return Err(SynthError::Params(vec![format!(
-                        "params.{key}: the name is vigil's placeholder for `{name}`; rename it"
+                    return Err(SynthError::Params(vec![SuiteError::at(
+                        format!("params.{key}"),
+                        format!("the name is vigil's placeholder for `{name}`; rename it"),
                     )]));
                 }
                 param_values.insert(name.clone(), Value::String(format!("${{{key}}}")));

@@ -91,8 +91,8 @@ fn example_templates_are_deterministic_lint_clean_and_least_privilege() {
                 // the generated table (e.g. dynamodb:ListTables,
                 // secretsmanager:GetRandomPassword).
                 let (prefix, operation) = action.split_once(':').unwrap();
-                let no_resource_type =
-                    vigil_stack::actions::action_of(prefix, operation).is_ok_and(|a| a.unscoped);
+                let no_resource_type = vigil_aws_model::actions::action_of(prefix, operation)
+                    .is_ok_and(|a| a.unscoped);
                 let unscoped = STAR_ONLY.contains(&action.as_str()) || no_resource_type;
                 assert!(
                     kms_key_policy || unscoped,
@@ -235,7 +235,7 @@ fn secret_captures_get_a_key_only_the_provider_may_use() {
 #[test]
 fn what_cannot_be_derived_is_an_error_naming_the_step() {
     let e = synth(
-        "suite: s\nparams: {Api: {stack_output: ApiUrl}}\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: http, url: \"${Api}/tasks\", auth: {kind: sigv4}}}\n      - {id: y, call: {kind: aws, service: dynamodb, operation: ExecuteStatement, params: {}}}\n",
+        "suite: s\nparams: {Api: {stack_output: ApiUrl}}\nscenarios:\n  a:\n    steps:\n      - {id: x, call: {kind: http, url: \"${Api}/tasks\", auth: {kind: sigv4}}}\n      - {id: y, call: {kind: aws, service: dynamodb, operation: ExecuteStatement, params: {Statement: s}}}\n",
     )
     .err()
     .unwrap()

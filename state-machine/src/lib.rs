@@ -4,6 +4,7 @@
 //! The compiler to a Step Functions definition joins this crate next
 //! (issue 4, in progress): see the README's status section.
 
+mod aws_calls;
 pub mod builder;
 pub mod compile;
 mod load;

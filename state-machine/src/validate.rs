@@ -46,6 +46,17 @@ pub struct SuiteError {
     pub position: Option<(u64, u64)>,
 }
 
+impl SuiteError {
+    /// A problem at `path`, not yet located in the source.
+    pub fn at(path: impl Into<String>, message: impl Into<String>) -> SuiteError {
+        SuiteError {
+            path: path.into(),
+            message: message.into(),
+            position: None,
+        }
+    }
+}
+
 impl fmt::Display for SuiteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "at {}: {}", self.path, self.message)
@@ -203,22 +214,9 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
         let mut captures: Vec<(CaptureRef, &str)> = Vec::new();
         for piece in pieces {
             match piece {
-                Piece::Param(p) if !suite.params.keys().any(|k| k.as_str() == p) => err(
-                    s.path(".call"),
-                    format!(
-                        "`${{{p}}}` names no parameter; declared: {}",
-                        if suite.params.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            suite
-                                .params
-                                .keys()
-                                .map(|k| k.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    ),
-                ),
+                Piece::Param(p) if !suite.params.keys().any(|k| k.as_str() == p) => {
+                    err(s.path(".call"), unknown_param(suite, &p))
+                }
                 Piece::Capture(c) => captures.push((c, ".call")),
                 _ => {}
             }
@@ -245,7 +243,7 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
                     for piece in pieces {
                         match piece {
                             Piece::Param(p) if !suite.params.keys().any(|k| k.as_str() == p) => {
-                                err(s.path(".expect"), format!("`${{{p}}}` names no parameter"))
+                                err(s.path(".expect"), unknown_param(suite, &p))
                             }
                             Piece::Capture(c) => captures.push((c, ".expect")),
                             _ => {}
@@ -287,12 +285,19 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
                     ),
                 );
             } else if !before[i].contains(&j) {
+                // `after` is for steps of other scenarios only (it is
+                // refused within one), so the hint depends on where the
+                // capturing step is.
+                let fix = if steps[j].scenario == s.scenario {
+                    format!("move `{}` before `{}` in the scenario", c.step, s.step.id)
+                } else {
+                    format!("add `after: [{}]` to `{}`", c.step, s.step.id)
+                };
                 err(
                     s.path(field),
                     format!(
-                        "`{c}` is captured by step `{}`, which does not run before `{}`; move it \
-                         earlier in the scenario or add `after: [{}]`",
-                        c.step, s.step.id, c.step
+                        "`{c}` is captured by step `{}`, which does not run before `{}`; {fix}",
+                        c.step, s.step.id
                     ),
                 );
             }
@@ -302,11 +307,40 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
         {
             err(s.path(".poll"), e);
         }
+        if let Call::Aws {
+            service,
+            operation,
+            params,
+        } = &s.step.call
+        {
+            crate::aws_calls::check(
+                suite,
+                service,
+                operation,
+                params,
+                &s.path(".call"),
+                &mut err,
+            );
+        }
     }
 
     check_limits(suite, &steps, &mut err);
     check_permissions(suite, &mut err);
     errors
+}
+
+/// `${p}` names no parameter: the ones there are, and the likely one.
+fn unknown_param(suite: &Suite, p: &str) -> String {
+    let declared = suite.params.keys().map(|k| k.as_str());
+    format!(
+        "`${{{p}}}` names no parameter (declared: {}){}",
+        if suite.params.is_empty() {
+            "none".to_owned()
+        } else {
+            declared.clone().collect::<Vec<_>>().join(", ")
+        },
+        vigil_matchers::suggest::did_you_mean(p, declared)
+    )
 }
 
 /// An object key of an expectation that holds a `${...}` template: it would

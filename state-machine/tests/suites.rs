@@ -189,7 +189,8 @@ fn problems(yaml: &str) -> Vec<String> {
     validate(&suite).iter().map(ToString::to_string).collect()
 }
 
-const CALL: &str = "{kind: aws, service: dynamodb, operation: GetItem}";
+const CALL: &str =
+    "{kind: aws, service: dynamodb, operation: GetItem, params: {TableName: T, Key: {id: {S: x}}}}";
 
 #[test]
 fn semantic_errors_are_located_by_path() {
@@ -204,11 +205,13 @@ fn semantic_errors_are_located_by_path() {
     );
 
     let p = problems(
-        "suite: s\nparams: {Table: T}\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: \"${Tabel}\"}}\n",
+        "suite: s\nparams: {Table: T}\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: \"${Tabel}\", Key: {}}}\n",
     );
     assert_eq!(
         p,
-        ["at scenarios.a.steps[0].call: `${Tabel}` names no parameter; declared: Table"]
+        [
+            "at scenarios.a.steps[0].call: `${Tabel}` names no parameter (declared: Table); did you mean `Table`?"
+        ]
     );
 
     let p = problems(&format!(
@@ -496,7 +499,9 @@ fn templates_in_expectations_are_checked_like_the_calls() {
     assert!(problems(&suite("{note: \"$${literal}\"}")).is_empty());
     assert_eq!(
         problems(&suite("{note: {$regex: \"^${Tabel}\"}}")),
-        ["at scenarios.a.steps[1].expect: `${Tabel}` names no parameter"]
+        [
+            "at scenarios.a.steps[1].expect: `${Tabel}` names no parameter (declared: Table); did you mean `Table`?"
+        ]
     );
     let p = problems(&suite("{note: \"${create.ordr}\"}"));
     assert_eq!(
@@ -511,4 +516,112 @@ fn templates_in_expectations_are_checked_like_the_calls() {
         p[0].contains("the key `${create.order_id}` has a template, and keys are not filled in"),
         "{p:?}"
     );
+}
+
+fn aws_step(call: &str) -> String {
+    format!(
+        "suite: s\nparams:\n  OrderId: {{}}\n  Limit: {{type: number}}\n  Flag: {{}}\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {call}\n"
+    )
+}
+
+/// Every `aws` call is checked against botocore's model at validate: the
+/// service, the operation and each member of `params`, with "did you mean".
+#[test]
+fn aws_calls_are_checked_against_the_service_model() {
+    let at = "at scenarios.a.steps[0].call";
+    assert_eq!(
+        problems(&aws_step(
+            "{kind: aws, service: dynamo, operation: GetItem}"
+        )),
+        [format!(
+            "{at}.service: `dynamo` is not an AWS service: an `aws` call takes the service's AWS CLI name (`dynamodb`, `stepfunctions`, `secretsmanager`, ...); did you mean `dynamodb`?"
+        )]
+    );
+    let p = problems(&aws_step("{kind: aws, service: s3, operation: GetObject}"));
+    assert!(
+        p[0].starts_with(&format!("{at}.service: `s3` speaks restXml")),
+        "{p:?}"
+    );
+    let p = problems(&aws_step(
+        "{kind: aws, service: dynamodb, operation: GetItems}",
+    ));
+    assert!(
+        p[0].starts_with(&format!(
+            "{at}.operation: `dynamodb` has no operation `GetItems`; did you mean `GetItem`?"
+        )),
+        "{p:?}"
+    );
+    // The issue's `{S: 1001}`, a key without its wrapper, a misspelt member,
+    // a missing required one, a text parameter where a number belongs.
+    let p = problems(&aws_step(
+        "{kind: aws, service: dynamodb, operation: GetItem, params: {TableNme: T, Key: {id: {S: 1001}, sk: raw}}}",
+    ));
+    assert_eq!(
+        p,
+        [
+            format!("{at}.params.Key.id.S: expected a string, found the number 1001"),
+            format!(
+                "{at}.params.Key.sk: expected an object (`AttributeValue`), found the string \"raw\""
+            ),
+            format!(
+                "{at}.params.TableNme: `GetItemInput` has no member `TableNme`; did you mean `TableName`?"
+            ),
+            format!("{at}.params: `GetItemInput` requires `TableName`, which is missing"),
+        ]
+    );
+    let p = problems(&aws_step(
+        "{kind: aws, service: stepfunctions, operation: ListExecutions, params: {stateMachineArn: a, maxResults: \"${OrderId}\", statusFilter: RUNING}}",
+    ));
+    assert_eq!(
+        p,
+        [
+            format!(
+                "{at}.params.maxResults: expected a whole number, found `${{OrderId}}`, which fills in text; a parameter is text unless it says otherwise: declare `OrderId` with `type: number`"
+            ),
+            format!(
+                "{at}.params.statusFilter: `RUNING` is not one of: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE; did you mean `RUNNING`?"
+            ),
+        ]
+    );
+    // Typed parameters and captures fit; an enum waits for its value.
+    assert_eq!(
+        problems(&aws_step(
+            "{kind: aws, service: stepfunctions, operation: ListExecutions, params: {stateMachineArn: \"${OrderId}\", maxResults: \"${Limit}\", statusFilter: \"${OrderId}\"}}",
+        )),
+        Vec::<String>::new()
+    );
+    // A number parameter where DynamoDB wants the text of `S`.
+    let p = problems(&aws_step(
+        "{kind: aws, service: dynamodb, operation: GetItem, params: {TableName: T, Key: {id: {S: \"${Limit}\"}}}}",
+    ));
+    assert_eq!(
+        p,
+        [format!(
+            "{at}.params.Key.id.S: expected a string, found `${{Limit}}`, which fills in a number"
+        )]
+    );
+    // Lambda speaks restJson: the `lambda` call is the way.
+    let p = problems(&aws_step("{kind: aws, service: lambda, operation: Invoke}"));
+    assert!(
+        p[0].contains("to invoke a function, write a `lambda` call"),
+        "{p:?}"
+    );
+}
+
+/// The `after:` hint is given only where `after:` is allowed.
+#[test]
+fn a_capture_used_too_early_gets_a_fix_validate_accepts() {
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: read, call: {{kind: aws, service: dynamodb, operation: GetItem, params: {{TableName: \"${{make.t}}\", Key: {{}}}}}}}}\n      - {{id: make, call: {CALL}, capture: {{t: {{path: $.Item.t.S}}}}}}\n"
+    ));
+    assert_eq!(
+        p,
+        [
+            "at scenarios.a.steps[0].call: `make.t` is captured by step `make`, which does not run before `read`; move `make` before `read` in the scenario"
+        ]
+    );
+    let p = problems(&format!(
+        "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: read, call: {{kind: aws, service: dynamodb, operation: GetItem, params: {{TableName: \"${{make.t}}\", Key: {{}}}}}}}}\n  b:\n    steps:\n      - {{id: make, call: {CALL}, capture: {{t: {{path: $.Item.t.S}}}}}}\n"
+    ));
+    assert!(p[0].ends_with("add `after: [make]` to `read`"), "{p:?}");
 }

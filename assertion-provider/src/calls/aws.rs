@@ -5,14 +5,14 @@
 //! every JSON service botocore knows (DynamoDB, Step Functions, Secrets
 //! Manager, Cognito, CloudWatch Logs, SSM, KMS, SQS, ...) and the Lambda
 //! stays small. The wire facts per service come from botocore's models
-//! (`aws_services.rs`, generated).
+//! (`vigil_aws_model::services`, generated).
 
 use serde_json::Value;
 use vigil_protocol::{ErrorKind, StepError};
 
-use super::aws_services::{AWS_SERVICES, AwsService, Protocol};
 use crate::errors::{classify_aws, network_error};
 use crate::signing::Signer;
+use vigil_aws_model::services::{AWS_SERVICES, AwsService, Protocol};
 
 /// Calls AWS JSON-protocol APIs.
 #[derive(Debug, Clone)]
@@ -33,37 +33,38 @@ fn invalid(message: String) -> StepError {
     }
 }
 
-/// The JSON-protocol services, for error messages.
-fn supported() -> String {
-    AWS_SERVICES
-        .iter()
-        .filter(|s| matches!(s.protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1))
-        .map(|s| s.name)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// "Did you mean" among the JSON-protocol services, for error messages
+/// (one likely name, not the ~150 there are).
+fn suggestion(name: &str) -> String {
+    vigil_matchers::suggest::did_you_mean(
+        name,
+        AWS_SERVICES
+            .iter()
+            .filter(|s| matches!(s.protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1))
+            .map(|s| s.name),
+    )
 }
 
 /// Looks a service up by its CLI name and checks vigil can speak to it.
 pub fn json_service(name: &str) -> Result<&'static AwsService, StepError> {
     let Some(service) = AWS_SERVICES.iter().find(|s| s.name == name) else {
         return Err(invalid(format!(
-            "unknown AWS service `{name}`; the aws call takes a service's CLI name, one of the \
-             JSON-protocol services: {}",
-            supported()
+            "unknown AWS service `{name}`: the aws call takes a service's AWS CLI name \
+             (`dynamodb`, `stepfunctions`, ...){}",
+            suggestion(name)
         )));
     };
     match service.protocol {
         Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => Ok(service),
         other => {
             let hint = if name == "lambda" {
-                " (to invoke a function, use a `lambda` call)"
+                "; to invoke a function, use a `lambda` call"
             } else {
                 ""
             };
             Err(invalid(format!(
                 "AWS service `{name}` speaks {other:?}, not awsJson 1.0/1.1, so the aws call cannot \
-                 reach it{hint}; supported services: {}",
-                supported()
+                 reach it{hint}"
             )))
         }
     }
@@ -200,7 +201,8 @@ mod tests {
     fn unsupported_services_are_explained() {
         let e = json_service("s3").unwrap_err();
         assert!(e.message.contains("`s3` speaks RestXml"), "{}", e.message);
-        assert!(e.message.contains("dynamodb"), "{}", e.message);
+        // One likely name, never the whole table of ~150.
+        assert!(e.message.len() < 200, "{}", e.message);
         assert!(
             json_service("lambda")
                 .unwrap_err()
@@ -211,7 +213,7 @@ mod tests {
             json_service("dynamo")
                 .unwrap_err()
                 .message
-                .starts_with("unknown AWS service `dynamo`")
+                .ends_with("did you mean `dynamodb`?")
         );
         for name in [
             "dynamodb",

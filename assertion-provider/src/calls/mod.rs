@@ -2,7 +2,6 @@
 
 pub mod aws;
 #[rustfmt::skip]
-pub mod aws_services;
 pub mod body;
 pub mod http;
 pub mod lambda;

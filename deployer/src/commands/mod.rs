@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 use vigil_matchers::{EvalContext, authoring};
 use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::validate::SuiteError;
 use vigil_state_machine::{
     Format, LoadParams, Suite, locate, parse_with, validate as validate_suite,
 };
@@ -32,11 +33,20 @@ pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Optio
             return Ok(None);
         }
     };
-    let mut problems = validate_suite(&suite);
+    let problems = validate_suite(&suite);
     if problems.is_empty() {
         return Ok(Some(suite));
     }
-    locate(&mut problems, &text);
+    print_problems(path, &text, problems);
+    Ok(None)
+}
+
+/// Prints problems in source order, each once with its file, line and
+/// column (when the path has one), then their count.
+fn print_problems(path: &Path, text: &str, mut problems: Vec<SuiteError>) {
+    locate(&mut problems, text);
+    // Source order; problems without a place (a `--param`) come first.
+    problems.sort_by_key(|p| p.position);
     for p in &problems {
         match p.position {
             Some((line, col)) => eprintln!("{}:{line}:{col}: {p}", path.display()),
@@ -49,13 +59,28 @@ pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Optio
         if problems.len() == 1 { "" } else { "s" },
         path.display()
     );
-    Ok(None)
 }
 
+/// Everything `synth` checks, without writing anything: the suite, then
+/// the stack built in memory (parameter bindings, IAM for every call), so
+/// a suite that validates also synthesizes.
 pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
     let Some(suite) = load_valid(path, &[])? else {
         return Ok(ExitCode::from(2));
     };
+    let options = vigil_stack::SynthOptions {
+        params: Default::default(),
+    };
+    if let Err(e) = vigil_stack::synthesize(&suite, &options) {
+        let problems = e.problems();
+        if problems.is_empty() {
+            bail!("{}: {e}", path.display());
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        print_problems(path, &text, problems);
+        return Ok(ExitCode::from(2));
+    }
     let steps: usize = suite.scenarios.values().map(|s| s.steps.len()).sum();
     println!(
         "{}: suite `{}` is valid ({} scenario{}, {steps} step{})",
@@ -123,7 +148,6 @@ pub fn destroy(
     deploy::destroy(&stack, bootstrap_stack, keep_bootstrap)
 }
 
-/// Reads JSON, or YAML when the name says so.
 /// Reads a JSON or YAML document; `-` is standard input, read as YAML
 /// (YAML 1.2 is a superset of JSON, so JSON reads the same).
 fn read_value(path: &Path) -> anyhow::Result<Value> {

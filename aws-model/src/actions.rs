@@ -1,6 +1,6 @@
 //! The IAM action behind an AWS operation, from the generated table.
 
-use crate::iam_actions::{SERVICES, ServiceActions};
+use crate::iam::{SERVICES, ServiceActions};
 
 /// What IAM knows about one operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,14 @@ pub fn action_of(service_name: &str, operation: &str) -> Result<OperationAction,
         action: format!("{}:{}", s.prefix, s.operations[i]),
         unscoped: s.unscoped.binary_search(&operation).is_ok(),
     })
+}
+
+/// Whether hand-written `permissions` stand for a call to `service` whose
+/// action vigil cannot derive: any action of the service's IAM prefix
+/// (`states:` for `stepfunctions`) does.
+pub fn covered_by<'a>(service_name: &str, mut manual: impl Iterator<Item = &'a str>) -> bool {
+    let prefix = service(service_name).map_or(service_name, |s| s.prefix);
+    manual.any(|a| a.split(':').next() == Some(prefix))
 }
 
 #[cfg(test)]
