@@ -11,7 +11,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use vigil_protocol::{StepOutcome, StepReport};
 use vigil_state_machine::Suite;
 use vigil_state_machine::compile::branches;
-use vigil_state_machine::run_report::{BranchStatus, RunReport};
+use vigil_state_machine::run_report::{BranchStatus, RunReport, Verdict};
 
 /// Step reports of a branch in run order (`s0`, `s1`, ... `s10`).
 /// The failure text: the human report of the mismatches, or the error,
@@ -94,8 +94,10 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
                 .clone()
                 .unwrap_or_else(|| "unknown step".into());
             let (kind, text, time) = match &b.report {
+                // A failure is the application's; an error is a step vigil
+                // could not test (the same line the exit status draws).
                 Some(r) => (
-                    if matches!(r.outcome, StepOutcome::Mismatched { .. }) {
+                    if b.verdict() == Verdict::ApplicationFailed {
                         NonSuccessKind::Failure
                     } else {
                         NonSuccessKind::Error

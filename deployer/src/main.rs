@@ -14,6 +14,7 @@ mod execution;
 mod junit;
 mod local;
 mod params;
+mod preflight;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

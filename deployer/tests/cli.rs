@@ -219,6 +219,35 @@ fn local_runs_scenarios_and_reports_like_the_state_machine() {
         "{}",
         report["summary"]
     );
+
+    // An error answer the suite did not expect is the application's
+    // failure (exit 1) ...
+    ddb(&moto, "DeleteTable", json!({"TableName": "Tasks"}));
+    let (code, stdout, stderr) = local(&moto, &api, &dir.join("gone.json"));
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("ResourceNotFoundException"), "{stdout}");
+
+    // ... an endpoint that does not answer means vigil could not test:
+    // exit 2 before the first step, once, naming the endpoint, no report.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let (code, stdout, stderr) = local(&closed, &api, &dir.join("unreachable.json"));
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        stderr
+            .matches(&format!("cannot reach {closed}/ (for `dynamodb` calls)"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("no step ran"), "{stderr}");
+    assert!(!dir.join("unreachable.json").exists());
+
+    // ... and so does a report that cannot be written, before anything runs.
+    let (code, _, stderr) = local(&moto, &api, &dir.join("no/such/dir.json"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
     std::fs::remove_dir_all(dir).ok();
 }
 

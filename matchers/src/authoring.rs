@@ -167,12 +167,19 @@ fn parse_object(map: &Map<String, Value>, at: &ValuePath) -> Result<Matcher, Pat
     if let Some(unknown) = tagged.iter().find(|k| !TAGS.contains(&k.as_str())) {
         return Err(PatternError::new(
             &at.clone().key(unknown.as_str()),
-            format!(
-                "`{unknown}` is not a matcher tag (the tags are {}). To match a literal key \
-                 `{unknown}`, wrap the object in {{\"$objectLike\": {{...}}}} or \
-                 {{\"$literal\": {{...}}}}",
-                TAGS.join(", ")
-            ),
+            match crate::suggest::closest(unknown, TAGS.iter().copied()) {
+                Some(tag) => format!(
+                    "`{unknown}` is not a matcher tag; did you mean `{tag}`? (To match a literal \
+                     key `{unknown}`, wrap the object in {{\"$objectLike\": {{...}}}} or \
+                     {{\"$literal\": {{...}}}})"
+                ),
+                None => format!(
+                    "`{unknown}` is not a matcher tag (the tags are {}). To match a literal key \
+                     `{unknown}`, wrap the object in {{\"$objectLike\": {{...}}}} or \
+                     {{\"$literal\": {{...}}}}",
+                    TAGS.join(", ")
+                ),
+            },
         ));
     }
     if tagged.iter().all(|k| NUMERIC_TAGS.contains(&k.as_str())) {
@@ -526,7 +533,7 @@ pub fn emit(m: &Matcher) -> Value {
             if let Some(w) = &spec.within {
                 opts.insert(
                     "within".into(),
-                    json!(humantime::format_duration(w.duration).to_string()),
+                    json!(crate::duration_text::format(w.duration).to_string()),
                 );
                 opts.insert("of".into(), time_ref(&w.of));
             }
@@ -668,6 +675,12 @@ mod tests {
         let e = err(json!({"x": {"$metadata": {"httpStatusCode": 200}}}));
         assert!(
             e.starts_with("pattern error at $['x']['$metadata']: `$metadata` is not a matcher tag"),
+            "{e}"
+        );
+        assert!(e.contains("the tags are"), "no close tag, so the list: {e}");
+        let e = err(json!({"status": {"$regx": "^t-"}}));
+        assert!(
+            e.contains("`$regx` is not a matcher tag; did you mean `$regex`?"),
             "{e}"
         );
     }

@@ -29,6 +29,7 @@
 
 pub mod authoring;
 mod captures;
+pub mod duration_text;
 mod eval;
 mod ids;
 mod json_type;
@@ -58,7 +59,6 @@ pub use pattern_error::PatternError;
 pub use regex_pattern::RegexPattern;
 pub use render::{EXPECTED_MAX_CHARS, describe, describe_value};
 pub use report::{ACTUAL_PREVIEW_BYTES, Actual, MAX_DETAIL_DEPTH, Mismatch, MismatchKind, Report};
-pub use timestamp::duration_text;
 pub use timestamp::{
     TimeRef, TimestampSpec, Within, format_rfc3339, parse_duration, parse_rfc3339,
 };

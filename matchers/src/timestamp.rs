@@ -33,7 +33,7 @@ pub struct TimestampSpec {
 #[serde(deny_unknown_fields)]
 pub struct Within {
     /// The largest allowed distance, e.g. `"10m"`.
-    #[serde(with = "duration_text")]
+    #[serde(with = "crate::duration_text")]
     #[schemars(with = "DurationText")]
     pub duration: Duration,
     /// The instant to measure from.
@@ -78,7 +78,7 @@ impl fmt::Display for TimestampSpec {
         if let Some(w) = &self.within {
             parts.push(format!(
                 "within {} of {}",
-                humantime::format_duration(w.duration),
+                crate::duration_text::format(w.duration),
                 w.of
             ));
         }
@@ -104,31 +104,6 @@ pub fn format_rfc3339(t: OffsetDateTime) -> String {
 /// Parses a duration such as `90s`, `10m` or `1h 30m`.
 pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {
     humantime::parse_duration(text)
-}
-
-/// Durations travel as human-readable text (`"10m"`), the same in the
-/// canonical and the authoring form, so a reviewer reads them in a template.
-/// Used with `#[serde(with = "vigil_matchers::duration_text")]` by every
-/// vigil type that holds a duration.
-pub mod duration_text {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes `"1m 30s"`.
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_duration(*d))
-    }
-
-    /// Reads `"90s"`, `"10m"`, `"1h 30m"`, with an error that shows the form.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_duration(&text).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a duration ({e}); write e.g. \"500ms\", \"90s\", \"10m\" or \"1h 30m\""
-            ))
-        })
-    }
 }
 
 /// Schema stand-in for a duration string.

@@ -19,7 +19,10 @@ pub use captures::{CaptureTable, CapturedValue};
 pub use exchange::{
     ErrorKind, ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, Verdict,
 };
-pub use poll::{MAX_POLL_TIMEOUT, PollPolicy, PollState};
+pub use poll::{
+    CALL_TIMEOUT, INVOCATION_MARGINS, LAMBDA_MAX_TIMEOUT, MAX_MICRO_POLL, MAX_POLL_TIMEOUT,
+    PollPolicy, PollState,
+};
 pub use selector::{Selector, SelectorError};
 pub use step::{
     Call, CaptureSpec, CognitoPassword, CognitoToken, HttpAuth, HttpBody, HttpCall,

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use vigil_matchers::duration_text;
+
 use crate::poll_params::poll_duration;
 
 /// How a polled step repeats: Smithy-waiter backoff between `min_delay` and
@@ -42,12 +44,29 @@ pub struct PollPolicy {
 }
 
 /// The longest a poll may last: a Standard Step Functions execution runs at
-/// most one year, so a longer timeout can never be reached. The cap also
-/// keeps `first attempt + timeout` a representable instant: the provider
-/// computes that deadline, and a timeout of a billion years overflowed it.
-/// (A year as `humantime` writes it, 365.25 days, so the message reads
-/// "1year".)
-pub const MAX_POLL_TIMEOUT: Duration = Duration::from_secs(31_557_600);
+/// most one year, so a longer timeout can never be reached; 365 days is a
+/// year's lower bound. The cap also keeps `first attempt + timeout` a
+/// representable instant: the provider computes that deadline, and a
+/// timeout of a billion years overflowed it.
+pub const MAX_POLL_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
+
+/// Lambda runs one invocation for at most 15 minutes.
+pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The provider's own time limit for one call (its `VIGIL_CALL_TIMEOUT`).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The margin the provider keeps before its deadline
+/// (`assertion_provider::provider::INVOCATION_MARGIN`), counted twice: once
+/// for the last call's answer, once for the reply.
+pub const INVOCATION_MARGINS: Duration = Duration::from_secs(10);
+
+/// The longest `micro_poll` that can take effect: one invocation polls at
+/// most Lambda's limit less one call and the margins (14m 20s). A longer
+/// window would be cut by Lambda, so it is refused rather than promised.
+pub const MAX_MICRO_POLL: Duration = Duration::from_secs(
+    LAMBDA_MAX_TIMEOUT.as_secs() - CALL_TIMEOUT.as_secs() - INVOCATION_MARGINS.as_secs(),
+);
 
 fn default_min_delay() -> Duration {
     Duration::from_secs(2)
@@ -82,22 +101,34 @@ impl PollPolicy {
         if self.min_delay > self.max_delay {
             return Err(format!(
                 "min_delay ({}) is longer than max_delay ({})",
-                humantime::format_duration(self.min_delay),
-                humantime::format_duration(self.max_delay)
+                duration_text::format(self.min_delay),
+                duration_text::format(self.max_delay)
             ));
         }
         if self.timeout > MAX_POLL_TIMEOUT {
             return Err(format!(
                 "timeout ({}) is longer than a Step Functions execution can run ({})",
-                humantime::format_duration(self.timeout),
-                humantime::format_duration(MAX_POLL_TIMEOUT)
+                duration_text::format(self.timeout),
+                duration_text::format(MAX_POLL_TIMEOUT)
+            ));
+        }
+        if self.micro_poll > MAX_MICRO_POLL {
+            return Err(format!(
+                "micro_poll ({}) is longer than one provider invocation can poll ({}: Lambda's \
+                 {} limit less {} for the last call and {} of margins); shorten it, the state \
+                 machine's waits take over after that anyway",
+                duration_text::format(self.micro_poll),
+                duration_text::format(MAX_MICRO_POLL),
+                duration_text::format(LAMBDA_MAX_TIMEOUT),
+                duration_text::format(CALL_TIMEOUT),
+                duration_text::format(INVOCATION_MARGINS),
             ));
         }
         if self.timeout < self.min_delay {
             return Err(format!(
                 "timeout ({}) is shorter than min_delay ({}): there would be a single attempt; drop `poll` for that",
-                humantime::format_duration(self.timeout),
-                humantime::format_duration(self.min_delay)
+                duration_text::format(self.timeout),
+                duration_text::format(self.min_delay)
             ));
         }
         Ok(())
@@ -170,10 +201,34 @@ mod tests {
         .unwrap();
         let e = p.validate().unwrap_err();
         assert!(
-            e.starts_with("timeout (1000000000years) is longer than a Step Functions execution can run (1year)"),
+            e.starts_with(
+                "timeout (365250000000d) is longer than a Step Functions execution can run (365d)"
+            ),
             "{e}"
         );
         let just_over = PollPolicy::with_timeout(MAX_POLL_TIMEOUT + Duration::from_secs(1));
         assert!(just_over.validate().is_err());
+        // As written, not as "1year 1month 4days 7h 26m 24s".
+        let p = PollPolicy::with_timeout(Duration::from_secs(400 * 86_400));
+        assert_eq!(
+            p.validate().unwrap_err(),
+            "timeout (400d) is longer than a Step Functions execution can run (365d)"
+        );
+    }
+
+    /// A micro-poll longer than one invocation can last would be cut by
+    /// Lambda: refused, with the longest that works.
+    #[test]
+    fn micro_polls_longer_than_an_invocation_are_refused() {
+        let mut p = PollPolicy::with_timeout(Duration::from_secs(3600));
+        p.micro_poll = MAX_MICRO_POLL;
+        assert!(p.validate().is_ok());
+        p.micro_poll = Duration::from_secs(20 * 60);
+        assert_eq!(
+            p.validate().unwrap_err(),
+            "micro_poll (20m) is longer than one provider invocation can poll (14m 20s: Lambda's \
+             15m limit less 30s for the last call and 10s of margins); shorten it, the state \
+             machine's waits take over after that anyway"
+        );
     }
 }

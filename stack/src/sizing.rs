@@ -5,8 +5,6 @@
 //! to the state machine. Its timeout must cover the longest of those plus
 //! one call, or Lambda kills an attempt that would have answered.
 
-use std::time::Duration;
-
 use vigil_state_machine::Suite;
 
 /// Memory for the provider. The binary needs ~20 MB; a response is capped
@@ -14,13 +12,7 @@ use vigil_state_machine::Suite;
 /// parsed and matched in memory, and Lambda's CPU share grows with memory.
 pub const PROVIDER_MEMORY_MB: i64 = 256;
 
-/// The provider's own time limit for one call (its `VIGIL_CALL_TIMEOUT`).
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The margin the provider keeps before its deadline (see
-/// `assertion_provider::provider::INVOCATION_MARGIN`), counted twice: once
-/// for the last call's answer, once for the reply.
-pub const MARGIN: Duration = Duration::from_secs(10);
+pub use vigil_protocol::{CALL_TIMEOUT, INVOCATION_MARGINS as MARGIN};
 
 /// The provider's timeout, in seconds: the longest micro-poll window of any
 /// step plus one call and the margins, at least a minute, at most Lambda's
@@ -39,7 +31,7 @@ pub fn provider_timeout_seconds(suite: &Suite) -> i64 {
         .saturating_add(CALL_TIMEOUT)
         .saturating_add(MARGIN)
         .as_secs();
-    secs.clamp(60, 900) as i64
+    secs.clamp(60, vigil_protocol::LAMBDA_MAX_TIMEOUT.as_secs()) as i64
 }
 
 #[cfg(test)]

@@ -367,7 +367,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                 "Type": "Task",
                 "Comment": step.poll.as_ref().map_or_else(
                     || "Runs once.".to_owned(),
-                    |p| format!("Polls for up to {}.", humantime::format_duration(p.timeout))
+                    |p| format!("Polls for up to {}.", vigil_matchers::duration_text::format(p.timeout))
                 ),
                 "Resource": "arn:aws:states:::lambda:invoke",
                 "Parameters": {

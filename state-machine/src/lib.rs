@@ -11,12 +11,15 @@ mod load;
 mod names;
 pub mod run_report;
 pub mod schema;
+mod shape_errors;
 mod source_map;
 mod suite;
 pub mod validate;
 pub mod yaml;
 
-pub use load::{Format, LoadError, LoadParams, load_file, load_file_with, parse, parse_with};
+pub use load::{
+    Format, LoadError, LoadParams, LoadProblem, load_file, load_file_with, parse, parse_with,
+};
 pub use names::{BadName, ParamName, ScenarioName, SuiteName};
 pub use source_map::SourceMap;
 pub use suite::{Param, ParamType, Permission, Scenario, Step, Suite};

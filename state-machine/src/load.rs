@@ -9,16 +9,25 @@ use serde_json::Value;
 use vigil_protocol::poll_params::{self, DurationParams};
 
 use crate::names::ParamName;
+use crate::shape_errors;
+use crate::source_map::SourceMap;
 use crate::suite::{Param, Suite};
 
-/// A suite file that could not be read.
+/// A suite file that could not be read: every problem found in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct LoadError {
     /// The file.
     pub file: PathBuf,
-    /// 1-based line, when the format tells it.
+    /// What is wrong, in document order; never empty.
+    pub problems: Vec<LoadProblem>,
+}
+
+/// One problem of a suite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadProblem {
+    /// 1-based line, when known.
     pub line: Option<u64>,
-    /// 1-based column, when the format tells it.
+    /// 1-based column, when known.
     pub column: Option<u64>,
     /// Where in the suite (e.g. `scenarios.completed.steps[2].expect`).
     pub path: Option<String>,
@@ -26,19 +35,40 @@ pub struct LoadError {
     pub message: String,
 }
 
+impl LoadError {
+    fn one(file: &Path, position: Option<(u64, u64)>, message: String) -> LoadError {
+        LoadError {
+            file: file.to_owned(),
+            problems: vec![LoadProblem {
+                line: position.map(|(l, _)| l),
+                column: position.map(|(_, c)| c),
+                path: None,
+                message,
+            }],
+        }
+    }
+}
+
+/// One problem per line: `file:line:col: at path: message`.
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
             }
+            write!(f, "{}", self.file.display())?;
+            if let Some(line) = p.line {
+                write!(f, ":{line}")?;
+                if let Some(col) = p.column {
+                    write!(f, ":{col}")?;
+                }
+            }
+            if let Some(path) = p.path.as_deref().filter(|p| !p.is_empty() && *p != ".") {
+                write!(f, ": at {path}")?;
+            }
+            write!(f, ": {}", p.message)?;
         }
-        if let Some(path) = self.path.as_deref().filter(|p| !p.is_empty() && *p != ".") {
-            write!(f, ": at {path}")?;
-        }
-        write!(f, ": {}", self.message)
+        Ok(())
     }
 }
 
@@ -142,13 +172,8 @@ pub fn load_file(path: &Path) -> Result<Suite, LoadError> {
 /// [`load_file`] with `--param` values and the environment for `${Param}`
 /// in poll durations.
 pub fn load_file_with(path: &Path, params: &LoadParams<'_>) -> Result<Suite, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-        file: path.to_owned(),
-        line: None,
-        column: None,
-        path: None,
-        message: format!("cannot read the file: {e}"),
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::one(path, None, format!("cannot read the file: {e}")))?;
     parse_with(&text, Format::of(path), path, params)
 }
 
@@ -171,30 +196,59 @@ pub fn parse_with(
 }
 
 fn parse_now(text: &str, format: Format, file: &Path) -> Result<Suite, LoadError> {
-    match format {
-        Format::Json => {
-            let de = &mut serde_json::Deserializer::from_str(text);
-            let mut track = serde_path_to_error::Track::new();
-            let tracked = serde_path_to_error::Deserializer::new(de, &mut track);
-            serde::Deserialize::deserialize(tracked).map_err(|e: serde_json::Error| LoadError {
-                file: file.to_owned(),
-                line: Some(e.line() as u64),
-                column: Some(e.column() as u64),
-                path: Some(track.path().to_string()),
-                message: strip_position(&e.to_string()),
-            })
-        }
-        Format::Yaml => crate::yaml::from_str::<Suite>(text).map_err(|e| {
-            let position = crate::yaml::position(&e);
-            LoadError {
-                file: file.to_owned(),
-                line: position.map(|(l, _)| l),
-                column: position.map(|(_, c)| c),
-                path: None,
-                message: crate::yaml::message(&e),
-            }
-        }),
+    // Syntax first: nothing more can be read from a document that does not
+    // parse.
+    let document: Value = match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| {
+            LoadError::one(
+                file,
+                Some((e.line() as u64, e.column() as u64)),
+                strip_position(&e.to_string()),
+            )
+        })?,
+        Format::Yaml => crate::yaml::from_str(text).map_err(|e| {
+            LoadError::one(file, crate::yaml::position(&e), crate::yaml::message(&e))
+        })?,
+    };
+    let map = SourceMap::index(text);
+    // The YAML reader refuses a repeated key; JSON's would keep the last.
+    if let Some((key, at)) = map.duplicates().first() {
+        return Err(LoadError::one(
+            file,
+            Some(*at),
+            format!("the key `{key}` appears twice in one object; keys are unique, keep one"),
+        ));
     }
+    if let Ok(suite) = serde_json::from_value::<Suite>(document.clone()) {
+        return Ok(suite);
+    }
+    let problems: Vec<LoadProblem> = shape_errors::all(&document)
+        .into_iter()
+        .map(|e| {
+            let at = map.locate(&e.path);
+            LoadProblem {
+                line: at.map(|(l, _)| l),
+                column: at.map(|(_, c)| c),
+                path: Some(e.path),
+                message: e.message,
+            }
+        })
+        .collect();
+    let mut problems = problems;
+    problems.sort_by_key(|p| (p.line, p.column));
+    if problems.is_empty() {
+        // Cannot happen (the document did not read); say so rather than
+        // pass.
+        return Err(LoadError::one(
+            file,
+            None,
+            "the suite does not read, and vigil cannot tell why: please report it".into(),
+        ));
+    }
+    Err(LoadError {
+        file: file.to_owned(),
+        problems,
+    })
 }
 
 /// serde_json appends " at line L column C", which the error already has.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use vigil_protocol::StepReport;
+use vigil_protocol::{ErrorKind, StepOutcome, StepReport};
 
 /// One Parallel branch's outcome (a scenario, or scenarios tied by `after`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +46,62 @@ impl BranchOutcome {
     }
 }
 
+/// Why a run did not pass, which decides the exit status (0 passed, 1 the
+/// application failed a check, 2 vigil could not test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Every step passed.
+    Passed,
+    /// The application failed a check: a mismatch, a poll that timed out,
+    /// an error answer the suite did not expect (a 4xx from an AWS API, a
+    /// function error).
+    ApplicationFailed,
+    /// vigil could not test: the step cannot run as written, credentials or
+    /// permissions are missing, the endpoint is unreachable or keeps
+    /// throttling or failing, or the provider itself could not run.
+    CouldNotTest,
+}
+
+impl Verdict {
+    /// The process exit status for this verdict.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Passed => 0,
+            Verdict::ApplicationFailed => 1,
+            Verdict::CouldNotTest => 2,
+        }
+    }
+}
+
+impl BranchOutcome {
+    /// This branch's verdict.
+    pub fn verdict(&self) -> Verdict {
+        if self.status == BranchStatus::Passed {
+            return Verdict::Passed;
+        }
+        if self.error.is_some() {
+            return Verdict::CouldNotTest;
+        }
+        match self.report.as_ref().map(|r| &r.outcome) {
+            Some(StepOutcome::Error { error }) => match error.kind {
+                ErrorKind::Client | ErrorKind::FunctionError => Verdict::ApplicationFailed,
+                ErrorKind::Throttled
+                | ErrorKind::Server
+                | ErrorKind::Network
+                | ErrorKind::Authorization
+                | ErrorKind::InvalidStep
+                | ErrorKind::Provider => Verdict::CouldNotTest,
+            },
+            Some(StepOutcome::Mismatched { .. } | StepOutcome::Matched) => {
+                Verdict::ApplicationFailed
+            }
+            // Failed without a step report: nothing says the application
+            // was tested.
+            None => Verdict::CouldNotTest,
+        }
+    }
+}
+
 /// Whether a branch passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,6 +127,15 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// The run's verdict: the worst of its branches'.
+    pub fn verdict(&self) -> Verdict {
+        self.scenarios
+            .iter()
+            .map(BranchOutcome::verdict)
+            .max()
+            .unwrap_or(Verdict::Passed)
+    }
+
     /// Assembles the report from branch outcomes, as the `Report` state does.
     pub fn new(suite: &str, scenarios: Vec<BranchOutcome>) -> Self {
         let failed = scenarios.iter().any(|b| b.status == BranchStatus::Failed);
@@ -118,5 +183,69 @@ mod tests {
             ids,
             (0..12).map(|i| format!("step-{i}")).collect::<Vec<_>>()
         );
+    }
+
+    /// The exit-code table: 0 passed, 1 the application failed a check,
+    /// 2 vigil could not test; a run is as bad as its worst branch.
+    #[test]
+    fn verdicts_follow_the_exit_code_rule() {
+        let failed = |outcome: serde_json::Value| BranchOutcome {
+            scenario: "a".into(),
+            branch: "a".into(),
+            status: BranchStatus::Failed,
+            summary: String::new(),
+            failed_step: Some("x".into()),
+            report: Some(
+                serde_json::from_value(serde_json::json!({
+                    "step": "x", "attempt": 3, "elapsed_ms": 1, "outcome": outcome
+                }))
+                .unwrap(),
+            ),
+            error: None,
+            steps: BTreeMap::new(),
+        };
+        let error = |kind: &str| {
+            failed(serde_json::json!({"status": "error", "error": {"kind": kind, "message": "m"}}))
+        };
+        let table = [
+            (
+                failed(
+                    serde_json::json!({"status": "mismatched", "report": {"matched": false, "mismatches": []}}),
+                ),
+                1,
+            ),
+            (
+                failed(
+                    serde_json::json!({"status": "mismatched", "report": {"matched": false, "mismatches": []}, "timed_out": true}),
+                ),
+                1,
+            ),
+            (error("client"), 1),
+            (error("function_error"), 1),
+            (error("authorization"), 2),
+            (error("invalid_step"), 2),
+            (error("network"), 2),
+            (error("throttled"), 2),
+            (error("server"), 2),
+            (error("provider"), 2),
+        ];
+        for (branch, code) in table {
+            assert_eq!(branch.verdict().exit_code(), code, "{:?}", branch.report);
+        }
+        let mut crashed = error("client");
+        crashed.report = None;
+        crashed.error = Some(serde_json::json!({"Error": "Lambda.Unknown"}));
+        assert_eq!(crashed.verdict(), Verdict::CouldNotTest);
+        let passed = BranchOutcome {
+            status: BranchStatus::Passed,
+            report: None,
+            ..error("client")
+        };
+        assert_eq!(passed.verdict(), Verdict::Passed);
+        let run = RunReport::new("s", vec![passed.clone(), error("client"), error("network")]);
+        assert_eq!(run.verdict().exit_code(), 2);
+        let run = RunReport::new("s", vec![passed.clone(), error("client")]);
+        assert_eq!(run.verdict().exit_code(), 1);
+        assert_eq!(RunReport::new("s", vec![passed]).verdict().exit_code(), 0);
     }
 }

@@ -6,9 +6,13 @@ use std::collections::BTreeMap;
 
 use serde_saphyr::granit_parser::{Event, Parser};
 
-/// Suite path (`scenarios.a.steps[1].id`) -> 1-based (line, column).
+/// Suite path (`scenarios.a.steps[1].id`) -> 1-based (line, column), and
+/// the keys written twice in one mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceMap(BTreeMap<String, (u64, u64)>);
+pub struct SourceMap {
+    positions: BTreeMap<String, (u64, u64)>,
+    duplicates: Vec<(String, (u64, u64))>,
+}
 
 enum Frame {
     Map { path: String, key: Option<String> },
@@ -28,6 +32,7 @@ impl SourceMap {
     /// error is reported elsewhere, with its own position).
     pub fn index(text: &str) -> SourceMap {
         let mut map = BTreeMap::new();
+        let mut duplicates = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
@@ -51,8 +56,27 @@ impl SourceMap {
                         && key.is_none()
                     {
                         // A key: remember it and where it is.
-                        map.entry(join_key(path, &value)).or_insert(at);
+                        let key_path = join_key(path, &value);
+                        match map.entry(key_path) {
+                            std::collections::btree_map::Entry::Occupied(_) => {
+                                duplicates.push((value.to_string(), at));
+                            }
+                            std::collections::btree_map::Entry::Vacant(v) => {
+                                v.insert(at);
+                            }
+                        }
                         *key = Some(value.into_owned());
+                    } else {
+                        node_path(&mut stack);
+                    }
+                }
+                // An alias stands for a whole node: it takes the place of
+                // a value (or, rarely, of a key whose text is elsewhere).
+                Event::Alias(..) => {
+                    if let Some(Frame::Map { key, .. }) = stack.last_mut()
+                        && key.is_none()
+                    {
+                        *key = Some("*alias".to_owned());
                     } else {
                         node_path(&mut stack);
                     }
@@ -71,14 +95,22 @@ impl SourceMap {
                 _ => {}
             }
         }
-        SourceMap(map)
+        SourceMap {
+            positions: map,
+            duplicates,
+        }
+    }
+
+    /// Keys written twice in one mapping, with where the second one is.
+    pub fn duplicates(&self) -> &[(String, (u64, u64))] {
+        &self.duplicates
     }
 
     /// The position of `path`, or of its nearest ancestor that has one.
     pub fn locate(&self, path: &str) -> Option<(u64, u64)> {
         let mut p = path;
         loop {
-            if let Some(at) = self.0.get(p) {
+            if let Some(at) = self.positions.get(p) {
                 return Some(*at);
             }
             let cut = p.rfind(['.', '['])?;
@@ -107,5 +139,17 @@ mod tests {
         let m = SourceMap::index(json);
         assert_eq!(m.locate("scenarios.a.steps[0].id"), Some((3, 34)));
         assert_eq!(SourceMap::index("{{{").locate("x"), None);
+    }
+
+    /// An alias is a value like any other: the keys after it keep their
+    /// paths, and are not mistaken for repeated ones.
+    #[test]
+    fn aliases_take_a_value_place() {
+        let yaml = "a: &x {k: 1}\nb:\n  c: *x\n  d: {k: 2}\n";
+        let m = SourceMap::index(yaml);
+        assert_eq!(m.locate("b.d.k"), Some((4, 7)));
+        assert!(m.duplicates().is_empty(), "{:?}", m.duplicates());
+        let m = SourceMap::index("{\"a\": 1, \"b\": {\"a\": 2}, \"a\": 3}");
+        assert_eq!(m.duplicates(), [("a".to_owned(), (1, 25))]);
     }
 }

@@ -60,6 +60,13 @@ pub fn message(e: &serde_saphyr::Error) -> String {
     if let Some(i) = line.rfind(" at line ") {
         line = &line[..i];
     }
+    // The library's words name its own setting; say what to do instead.
+    if let Some(key) = line
+        .strip_prefix("duplicate mapping key: ")
+        .map(|r| r.split(", set DuplicateKeyPolicy").next().unwrap_or(r))
+    {
+        return format!("the key `{key}` appears twice in one mapping; keys are unique, keep one");
+    }
     if let Some(value) = line
         .strip_prefix("non-finite float `")
         .and_then(|r| r.split_once('`'))

@@ -625,3 +625,42 @@ fn a_capture_used_too_early_gets_a_fix_validate_accepts() {
     ));
     assert!(p[0].ends_with("add `after: [make]` to `read`"), "{p:?}");
 }
+
+/// Every shape error of a file at once, each at its line, with "did you
+/// mean"; repeated keys in YAML and JSON alike; no library's own terms.
+#[test]
+fn every_shape_error_is_reported_at_its_line() {
+    let e = parse(
+        &format!(
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {CALL}\n        selct: $.Item\n        poll: {{timeut: 5m}}\n      - id: y\n        call: {CALL}\n        expect: {{status: {{$regx: a}}}}\n"
+        ),
+        Format::Yaml,
+        Path::new("s.yaml"),
+    )
+    .unwrap_err();
+    let lines: Vec<String> = e.to_string().lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            "s.yaml:7:9: at scenarios.a.steps[0].selct: unknown key `selct`; did you mean `select`? (keys here: id, after, call, select, expect, capture, poll)",
+            "s.yaml:8:16: at scenarios.a.steps[0].poll.timeut: unknown key `timeut`; did you mean `timeout`? (keys here: timeout, min_delay, max_delay, jitter, micro_poll)",
+            "s.yaml:11:27: at scenarios.a.steps[1].expect.status.$regx: `$regx` is not a matcher tag; did you mean `$regex`? (To match a literal key `$regx`, wrap the object in {\"$objectLike\": {...}} or {\"$literal\": {...}})",
+        ]
+    );
+    let e = yaml_err("suite: s\nsuite: t\nscenarios: {}\n");
+    assert_eq!(
+        e,
+        "suite.yaml:2:1: the key `suite` appears twice in one mapping; keys are unique, keep one"
+    );
+    let e = parse(
+        "{\"suite\": \"s\", \"scenarios\": {}, \"suite\": \"t\"}",
+        Format::Json,
+        Path::new("s.json"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "s.json:1:33: the key `suite` appears twice in one object; keys are unique, keep one"
+    );
+}

@@ -30,6 +30,9 @@ pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Optio
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
+            if e.problems.len() > 1 {
+                eprintln!("{} problems in {}", e.problems.len(), path.display());
+            }
             return Ok(None);
         }
     };
@@ -295,11 +298,7 @@ fn finish(
     if let Some(l) = link {
         println!("console: {l}");
     }
-    Ok(if report.failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitCode::from(report.verdict().exit_code()))
 }
 
 /// The commit under test: `git rev-parse HEAD`, else `GITHUB_SHA`.
@@ -328,6 +327,7 @@ pub fn run(
     let Some(suite) = load_valid(suite_path, params)? else {
         return Ok(ExitCode::from(2));
     };
+    crate::preflight::output_paths(&[json, junit].into_iter().flatten().collect::<Vec<_>>())?;
     // Only the parameters given here go into the input: the deployed
     // definition already holds the defaults.
     let given = crate::params::given(&suite, params)?;
@@ -383,6 +383,7 @@ pub fn report(
         },
         None => None,
     };
+    crate::preflight::output_paths(&[json, junit].into_iter().flatten().collect::<Vec<_>>())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let (report, link) = runtime.block_on(crate::execution::follow(arn))?;
     finish(&report, suite.as_ref(), json, junit, Some(&link))
@@ -399,6 +400,7 @@ pub fn local(
     let Some(suite) = load_valid(path, params)? else {
         return Ok(ExitCode::from(2));
     };
+    crate::preflight::output_paths(&[json, junit].into_iter().flatten().collect::<Vec<_>>())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let outputs = match (outputs_file, app_stack) {
         (Some(file), app) => crate::app_outputs::from_cdk_file(file, app)?,
@@ -412,6 +414,7 @@ pub fn local(
     };
     let params =
         crate::params::resolve_with_outputs(&suite, params, &outputs, &|k| std::env::var(k).ok())?;
+    runtime.block_on(crate::preflight::reachable(&suite, &params))?;
     let report = runtime.block_on(crate::local::run(&suite, params))?;
     finish(&report, Some(&suite), json, junit, None)
 }

@@ -53,7 +53,7 @@ fn distance(a: OffsetDateTime, b: OffsetDateTime) -> String {
     let d = (a - b).unsigned_abs();
     // Milliseconds are precise enough for a person and keep the text short.
     let ms = std::time::Duration::from_millis(d.as_millis().min(u128::from(u64::MAX)) as u64);
-    humantime::format_duration(ms).to_string()
+    crate::duration_text::format(ms).to_string()
 }
 
 pub(super) fn timestamp<'a>(
@@ -118,7 +118,7 @@ pub(super) fn timestamp<'a>(
                             "it is {} from {}, more than {}",
                             distance(t, o),
                             describe_ref(ev, &w.of, o),
-                            humantime::format_duration(w.duration)
+                            crate::duration_text::format(w.duration)
                         ),
                     ));
                 }
