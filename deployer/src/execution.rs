@@ -2,10 +2,13 @@
 //! recover the run report (the output when it succeeded; the `Report`
 //! state's output from the history when it failed).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+use vigil_protocol::{StepReport, Verdict as StepVerdict};
+use vigil_state_machine::partial_run::PartialRun;
 use vigil_state_machine::run_report::RunReport;
 
 /// The console page of an execution.
@@ -100,8 +103,9 @@ fn sfn_error(op: &str, e: vigil_protocol::StepError) -> anyhow::Error {
     anyhow::anyhow!(text)
 }
 
-/// Prints each attempt the provider reports while the execution runs.
-fn print_progress(events: &[Value], seen: &mut usize) {
+/// Prints each attempt the provider reports while the execution runs, and
+/// records it in `partial` (what an interrupted `run` or `report` writes).
+fn print_progress(events: &[Value], seen: &mut usize, partial: &Mutex<PartialRun>) {
     for e in events.iter().skip(*seen) {
         if let Some(error) = e["taskFailedEventDetails"]["error"]
             .as_str()
@@ -115,6 +119,15 @@ fn print_progress(events: &[Value], seen: &mut usize) {
             && let Ok(v) = serde_json::from_str::<Value>(out)
             && let Some(report) = v.get("Payload").and_then(|p| p.get("report"))
         {
+            if let (Ok(r), Some(Ok(verdict))) = (
+                serde_json::from_value::<StepReport>(report.clone()),
+                v["Payload"]
+                    .get("verdict")
+                    .map(|x| serde_json::from_value::<StepVerdict>(x.clone())),
+            ) && let Ok(mut p) = partial.lock()
+            {
+                p.record(&r, verdict);
+            }
             eprintln!(
                 "  {} attempt {}: {}",
                 report["step"].as_str().unwrap_or("?"),
@@ -127,7 +140,10 @@ fn print_progress(events: &[Value], seen: &mut usize) {
 }
 
 /// Waits for the execution to end and returns its report and console link.
-pub async fn follow(arn: &str) -> anyhow::Result<(RunReport, String)> {
+pub async fn follow(
+    arn: &str,
+    partial: Arc<Mutex<PartialRun>>,
+) -> anyhow::Result<(RunReport, String)> {
     let aws = assertion_provider::aws_client_from_env()
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -159,7 +175,7 @@ pub async fn follow(arn: &str) -> anyhow::Result<(RunReport, String)> {
         .await
             && let Some(events) = h["events"].as_array()
         {
-            print_progress(events, &mut seen);
+            print_progress(events, &mut seen, &partial);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     };

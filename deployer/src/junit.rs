@@ -88,7 +88,7 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
             ts.add_test_case(tc);
             ran.push(s.step.to_string());
         }
-        if b.status == BranchStatus::Failed {
+        if b.status != BranchStatus::Passed {
             let name = b
                 .failed_step
                 .clone()
@@ -107,7 +107,10 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
                 ),
                 None => (
                     NonSuccessKind::Error,
-                    b.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                    b.error
+                        .as_ref()
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| b.summary.clone()),
                     0,
                 ),
             };
@@ -127,7 +130,11 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
             .filter(|id| !ran.contains(id))
         {
             let mut status = TestCaseStatus::skipped();
-            status.set_message("not run: an earlier step of this scenario failed");
+            status.set_message(if b.status == BranchStatus::Interrupted {
+                "not run: the run was interrupted"
+            } else {
+                "not run: an earlier step of this scenario failed"
+            });
             let mut tc = TestCase::new(id.clone(), status);
             tc.set_classname(format!("{}.{}", report.suite, b.branch));
             ts.add_test_case(tc);
@@ -140,7 +147,9 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
 /// Markdown for `$GITHUB_STEP_SUMMARY`.
 pub fn markdown(report: &RunReport, link: Option<&str>) -> String {
     let mut md = String::new();
-    let verdict = if report.failed {
+    let verdict = if report.interrupted {
+        "⏹ interrupted"
+    } else if report.failed {
         "❌ failed"
     } else {
         "✅ passed"
@@ -155,10 +164,10 @@ pub fn markdown(report: &RunReport, link: Option<&str>) -> String {
     );
     for b in &report.scenarios {
         let steps = b.steps.len() + usize::from(b.report.is_some());
-        let status = if b.status == BranchStatus::Passed {
-            "✅"
-        } else {
-            "❌"
+        let status = match b.status {
+            BranchStatus::Passed => "✅",
+            BranchStatus::Failed => "❌",
+            BranchStatus::Interrupted => "⏹",
         };
         let summary = b.summary.replace('|', "\\|");
         let _ = writeln!(md, "| {} | {status} | {steps} | {summary} |", b.branch);
@@ -166,7 +175,7 @@ pub fn markdown(report: &RunReport, link: Option<&str>) -> String {
     for b in report
         .scenarios
         .iter()
-        .filter(|b| b.status == BranchStatus::Failed)
+        .filter(|b| b.status != BranchStatus::Passed)
     {
         if let Some(r) = &b.report {
             let _ = writeln!(

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,6 +16,7 @@ use serde_json::Value;
 use vigil_protocol::{CaptureTable, ProviderRequest, Verdict};
 use vigil_state_machine::Suite;
 use vigil_state_machine::compile::{Branch, branches, response_share};
+use vigil_state_machine::partial_run::PartialRun;
 use vigil_state_machine::run_report::{BranchOutcome, BranchStatus, RunReport};
 
 /// Shows progress: bars on a terminal, one line per attempt otherwise (CI).
@@ -40,8 +41,13 @@ impl Progress {
     }
 }
 
-/// Runs every branch and assembles the report.
-pub async fn run(suite: &Suite, params: BTreeMap<String, Value>) -> anyhow::Result<RunReport> {
+/// Runs every branch and assembles the report; each attempt is also
+/// recorded in `partial`, which is what an interrupted run reports.
+pub async fn run(
+    suite: &Suite,
+    params: BTreeMap<String, Value>,
+    partial: Arc<Mutex<PartialRun>>,
+) -> anyhow::Result<RunReport> {
     let provider = Arc::new(
         assertion_provider::provider_from_env()
             .await
@@ -82,7 +88,14 @@ pub async fn run(suite: &Suite, params: BTreeMap<String, Value>) -> anyhow::Resu
         let provider = provider.clone();
         let params = params.clone();
         tasks.push(tokio::spawn(run_branch(
-            provider, branch, steps, params, share, label, progress,
+            provider,
+            branch,
+            steps,
+            params,
+            share,
+            label,
+            progress,
+            partial.clone(),
         )));
     }
     let mut outcomes = Vec::new();
@@ -92,6 +105,7 @@ pub async fn run(suite: &Suite, params: BTreeMap<String, Value>) -> anyhow::Resu
     Ok(RunReport::new(suite.suite.as_str(), outcomes))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_branch(
     provider: Arc<assertion_provider::Provider>,
     branch: Branch,
@@ -100,6 +114,7 @@ async fn run_branch(
     share: usize,
     label: String,
     progress: Progress,
+    partial: Arc<Mutex<PartialRun>>,
 ) -> BranchOutcome {
     let mut captures = CaptureTable::default();
     let mut done = BTreeMap::new();
@@ -115,6 +130,9 @@ async fn run_branch(
                 retry_count: 0,
             };
             let resp = provider.handle(req, None).await;
+            if let Ok(mut p) = partial.lock() {
+                p.record(&resp.report, resp.verdict);
+            }
             let r = &resp.report;
             progress.say(format!(
                 "{scenario} · {id} attempt {}: {}",
@@ -169,13 +187,19 @@ pub fn print_report(report: &RunReport) {
     println!(
         "suite {}: {}",
         report.suite,
-        if report.failed { "FAILED" } else { "passed" }
+        if report.interrupted {
+            "INTERRUPTED"
+        } else if report.failed {
+            "FAILED"
+        } else {
+            "passed"
+        }
     );
     for b in &report.scenarios {
-        let mark = if b.status == BranchStatus::Passed {
-            "✓"
-        } else {
-            "✗"
+        let mark = match b.status {
+            BranchStatus::Passed => "✓",
+            BranchStatus::Failed => "✗",
+            BranchStatus::Interrupted => "⏹",
         };
         println!("  {mark} {}", b.summary);
         for s in b.passed_steps() {

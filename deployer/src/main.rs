@@ -11,6 +11,7 @@ mod aws_error;
 mod cloudformation;
 mod commands;
 mod execution;
+mod interrupt;
 mod junit;
 mod local;
 mod params;

@@ -510,3 +510,95 @@ fn match_fills_templates_and_reads_stdin() {
     assert!(String::from_utf8_lossy(&both.stderr).contains("standard input"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// SIGTERM and SIGINT during `vigil local`: the partial report is written
+/// (the step that passed, the one interrupted with its latest attempt, the
+/// one never reached skipped in JUnit) and the exit status is 143 / 130.
+#[test]
+fn an_interrupted_local_run_writes_its_partial_report() {
+    let (_moto, moto) = start_moto();
+    ddb(
+        &moto,
+        "CreateTable",
+        json!({
+            "TableName": "Jobs", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]
+        }),
+    );
+    ddb(
+        &moto,
+        "PutItem",
+        json!({"TableName": "Jobs", "Item": {"id": {"S": "j-1"}, "status": {"S": "RUNNING"}}}),
+    );
+    let dir = std::env::temp_dir().join(format!("vigil-interrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let suite = dir.join("s.yaml");
+    std::fs::write(
+        &suite,
+        "suite: slow\nscenarios:\n  job:\n    steps:\n      - id: listed\n        call: {kind: aws, service: dynamodb, operation: ListTables}\n        expect: {TableNames: {$arrayWith: [Jobs]}}\n      - id: done\n        call: {kind: aws, service: dynamodb, operation: GetItem, params: {TableName: Jobs, Key: {id: {S: j-1}}}}\n        expect: {Item: {status: {S: DONE}}}\n        poll: {timeout: 10m, min_delay: 1s, max_delay: 1s, micro_poll: 0s}\n      - id: after\n        call: {kind: aws, service: dynamodb, operation: ListTables}\n",
+    )
+    .unwrap();
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let json_file = dir.join(format!("report{signal}.json"));
+        let junit_file = dir.join(format!("junit{signal}.xml"));
+        let mut child = vigil()
+            .arg("local")
+            .arg(&suite)
+            .arg("--json")
+            .arg(&json_file)
+            .arg("--junit")
+            .arg(&junit_file)
+            .env("AWS_ENDPOINT_URL", &moto)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Let the poll get going: two attempts of `done`, a second apart.
+        std::thread::sleep(Duration::from_secs(3));
+        let sent = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stdout}\n{stderr}");
+        assert!(stdout.starts_with("suite slow: INTERRUPTED"), "{stdout}");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+        assert_eq!(report["interrupted"], json!(true));
+        let job = &report["scenarios"][0];
+        assert_eq!(job["status"], json!("interrupted"));
+        assert_eq!(job["failed_step"], json!("done"));
+        assert_eq!(job["steps"]["s0"]["step"], json!("listed"));
+        assert!(
+            job["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("job/done: interrupted after "),
+            "{job}"
+        );
+        assert!(
+            job["report"]["summary"]
+                .as_str()
+                .unwrap()
+                .contains("RUNNING"),
+            "{job}"
+        );
+        let junit = std::fs::read_to_string(&junit_file).unwrap();
+        assert!(junit.contains("<error"), "{junit}");
+        assert!(
+            junit.contains("not run: the run was interrupted"),
+            "{junit}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

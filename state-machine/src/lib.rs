@@ -9,6 +9,7 @@ pub mod builder;
 pub mod compile;
 mod load;
 mod names;
+pub mod partial_run;
 pub mod run_report;
 pub mod schema;
 mod shape_errors;

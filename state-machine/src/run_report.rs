@@ -76,8 +76,11 @@ impl Verdict {
 impl BranchOutcome {
     /// This branch's verdict.
     pub fn verdict(&self) -> Verdict {
-        if self.status == BranchStatus::Passed {
-            return Verdict::Passed;
+        match self.status {
+            BranchStatus::Passed => return Verdict::Passed,
+            // Not tested to the end: nothing can be said of the application.
+            BranchStatus::Interrupted => return Verdict::CouldNotTest,
+            BranchStatus::Failed => {}
         }
         if self.error.is_some() {
             return Verdict::CouldNotTest;
@@ -110,6 +113,10 @@ pub enum BranchStatus {
     Passed,
     /// A step failed; later steps did not run.
     Failed,
+    /// The run was interrupted (SIGINT, SIGTERM) while this branch was at
+    /// a step; `vigil` writes this in a partial report, the state machine
+    /// never does.
+    Interrupted,
 }
 
 /// The whole run.
@@ -119,8 +126,11 @@ pub struct RunReport {
     pub suite: String,
     /// One entry per branch, in definition order.
     pub scenarios: Vec<BranchOutcome>,
-    /// Whether any branch failed.
+    /// Whether any branch failed (or was interrupted).
     pub failed: bool,
+    /// Set in a partial report written when the run was interrupted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// The branches' summaries as a JSON array in a string (the execution's
     /// failure cause).
     pub summary: String,
@@ -138,11 +148,15 @@ impl RunReport {
 
     /// Assembles the report from branch outcomes, as the `Report` state does.
     pub fn new(suite: &str, scenarios: Vec<BranchOutcome>) -> Self {
-        let failed = scenarios.iter().any(|b| b.status == BranchStatus::Failed);
+        let failed = scenarios.iter().any(|b| b.status != BranchStatus::Passed);
+        let interrupted = scenarios
+            .iter()
+            .any(|b| b.status == BranchStatus::Interrupted);
         let summaries: Vec<&str> = scenarios.iter().map(|b| b.summary.as_str()).collect();
         RunReport {
             suite: suite.to_owned(),
             failed,
+            interrupted,
             summary: serde_json::to_string(&summaries).unwrap_or_default(),
             scenarios,
         }

@@ -4,11 +4,13 @@ pub mod deploy;
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use serde_json::Value;
 use vigil_matchers::{EvalContext, authoring};
 use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::partial_run::PartialRun;
 use vigil_state_machine::validate::SuiteError;
 use vigil_state_machine::{
     Format, LoadParams, Suite, locate, parse_with, validate as validate_suite,
@@ -354,20 +356,53 @@ pub fn run(
     };
     let state_machine_arn = state_machine_arn.as_str();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let (report, link) = runtime.block_on(async {
-        let (arn, existed) = crate::execution::start(state_machine_arn, &name, &input).await?;
-        eprintln!(
-            "{} execution {name}\n{}",
-            if existed {
-                "following the existing"
-            } else {
-                "started"
-            },
-            crate::execution::console_link(&arn)
-        );
-        crate::execution::follow(&arn).await
-    })?;
-    finish(&report, Some(&suite), json, junit, Some(&link))
+    let partial = Arc::new(Mutex::new(PartialRun::new(&suite)));
+    let started: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let followed = runtime.block_on(async {
+        tokio::select! {
+            r = async {
+                let (arn, existed) =
+                    crate::execution::start(state_machine_arn, &name, &input).await?;
+                let _ = started.set(arn.clone());
+                eprintln!(
+                    "{} execution {name}\n{}",
+                    if existed {
+                        "following the existing"
+                    } else {
+                        "started"
+                    },
+                    crate::execution::console_link(&arn)
+                );
+                crate::execution::follow(&arn, partial.clone()).await
+            } => Ok(r),
+            s = crate::interrupt::wait() => Err(s),
+        }
+    });
+    match followed {
+        Ok(r) => {
+            let (report, link) = r?;
+            finish(&report, Some(&suite), json, junit, Some(&link))
+        }
+        Err(signal) => {
+            let Some(arn) = started.get() else {
+                eprintln!("{signal}: stopped before the execution started");
+                return Ok(ExitCode::from(signal.exit_code()));
+            };
+            let link = crate::execution::console_link(arn);
+            let code = interrupted(signal, &partial, Some(&suite), json, junit, Some(&link))?;
+            let mut follow = format!("vigil report {arn} --suite {}", suite_path.display());
+            if let Some(j) = json {
+                follow.push_str(&format!(" --json {}", j.display()));
+            }
+            if let Some(j) = junit {
+                follow.push_str(&format!(" --junit {}", j.display()));
+            }
+            eprintln!(
+                "the execution keeps running in the account: {link}\nfollow it to its end with:\n  {follow}"
+            );
+            Ok(code)
+        }
+    }
 }
 
 pub fn report(
@@ -385,8 +420,28 @@ pub fn report(
     };
     crate::preflight::output_paths(&[json, junit].into_iter().flatten().collect::<Vec<_>>())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let (report, link) = runtime.block_on(crate::execution::follow(arn))?;
-    finish(&report, suite.as_ref(), json, junit, Some(&link))
+    let partial = Arc::new(Mutex::new(match &suite {
+        Some(s) => PartialRun::new(s),
+        None => PartialRun::without_suite(arn.rsplit(':').nth(1).unwrap_or("execution")),
+    }));
+    let followed = runtime.block_on(async {
+        tokio::select! {
+            r = crate::execution::follow(arn, partial.clone()) => Ok(r),
+            s = crate::interrupt::wait() => Err(s),
+        }
+    });
+    match followed {
+        Ok(r) => {
+            let (report, link) = r?;
+            finish(&report, suite.as_ref(), json, junit, Some(&link))
+        }
+        Err(signal) => {
+            let link = crate::execution::console_link(arn);
+            let code = interrupted(signal, &partial, suite.as_ref(), json, junit, Some(&link))?;
+            eprintln!("the execution keeps running in the account: {link}");
+            Ok(code)
+        }
+    }
 }
 
 pub fn local(
@@ -415,6 +470,35 @@ pub fn local(
     let params =
         crate::params::resolve_with_outputs(&suite, params, &outputs, &|k| std::env::var(k).ok())?;
     runtime.block_on(crate::preflight::reachable(&suite, &params))?;
-    let report = runtime.block_on(crate::local::run(&suite, params))?;
-    finish(&report, Some(&suite), json, junit, None)
+    let partial = Arc::new(Mutex::new(PartialRun::new(&suite)));
+    let ran = runtime.block_on(async {
+        tokio::select! {
+            r = crate::local::run(&suite, params, partial.clone()) => Ok(r),
+            s = crate::interrupt::wait() => Err(s),
+        }
+    });
+    match ran {
+        Ok(report) => finish(&report?, Some(&suite), json, junit, None),
+        Err(signal) => interrupted(signal, &partial, Some(&suite), json, junit, None),
+    }
+}
+
+/// Writes and prints the partial report of an interrupted run: what
+/// passed, where each branch was (marked interrupted), what never ran;
+/// the exit status is 128 + the signal.
+fn interrupted(
+    signal: crate::interrupt::Signal,
+    partial: &Mutex<PartialRun>,
+    suite: Option<&Suite>,
+    json: Option<&Path>,
+    junit: Option<&Path>,
+    link: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    eprintln!("\n{signal}: stopping; writing what is known so far");
+    let report = partial
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the run's progress is unreadable"))?
+        .interrupted();
+    finish(&report, suite, json, junit, link)?;
+    Ok(ExitCode::from(signal.exit_code()))
 }
