@@ -542,7 +542,7 @@ fn an_interrupted_local_run_writes_its_partial_report() {
     for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
         let json_file = dir.join(format!("report{signal}.json"));
         let junit_file = dir.join(format!("junit{signal}.xml"));
-        let mut child = vigil()
+        let child = vigil()
             .arg("local")
             .arg(&suite)
             .arg("--json")
