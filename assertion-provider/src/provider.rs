@@ -16,7 +16,8 @@ use vigil_matchers::{
 use vigil_protocol::template::{self, Piece, TemplateValues};
 use vigil_protocol::{
     Call, CaptureTable, CapturedValue, CognitoPassword, ErrorKind, HttpAuth, PollPolicy, PollState,
-    ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, StepSpec, Verdict,
+    ProviderRequest, ProviderResponse, Selector, StepError, StepOutcome, StepReport, StepSpec,
+    Verdict,
 };
 
 use crate::backoff::{NextAttempt, next_attempt};
@@ -418,7 +419,13 @@ impl Provider {
                 }
             };
             let ctx = EvalContext::new(self.clock.now()).with_captures(&values);
-            let report = expect.evaluate_selection(selected.as_deref(), &ctx);
+            let mut report = expect.evaluate_selection(selected.as_deref(), &ctx);
+            if !report.is_match()
+                && selected.is_none()
+                && let Some(sel) = &step.select
+            {
+                report = select_matched_nothing(report, sel, &result);
+            }
             if !report.is_match() {
                 if matches!(step.call, Call::Http(_))
                     && let Some(busy) = transient_http_answer(&result)
@@ -591,6 +598,31 @@ fn duration_until(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
     } else {
         d.unsigned_abs()
     }
+}
+
+/// A `select` that found nothing in the answer: the report says so, names
+/// the path and the answer's top-level keys (where a misspelt `Item` for
+/// `Items` shows), instead of only "missing".
+fn select_matched_nothing(report: Report, select: &Selector, answer: &Value) -> Report {
+    let keys = match answer {
+        Value::Object(map) if !map.is_empty() => format!(
+            "; the answer's top-level keys: {}",
+            map.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(_) => "; the answer is an empty object".to_owned(),
+        other => format!("; the answer is {}", vigil_matchers::JsonType::of(other)),
+    };
+    let mismatches = report
+        .into_mismatches()
+        .into_iter()
+        .map(|mut m| {
+            if m.path == ValuePath::root() {
+                m.reason = format!("select `{select}` matched nothing in the answer{keys}");
+            }
+            m
+        })
+        .collect();
+    Report::new(mismatches)
 }
 
 #[cfg(test)]

@@ -632,3 +632,41 @@ async fn expectations_fill_in_parameters_and_captures() {
         r.report.summary
     );
 }
+
+/// A `select` that finds nothing says so, names its path and the answer's
+/// top-level keys, instead of a bare "missing".
+#[tokio::test]
+async fn a_select_that_matches_nothing_says_so() {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    create_tasks_table(&c).await;
+    let r = p
+        .handle(
+            request(
+                json!({
+                    "id": "scan",
+                    "call": {"kind": "aws", "service": "dynamodb", "operation": "Scan",
+                             "params": {"TableName": "Tasks"}},
+                    "select": "$.Item.status.S",
+                    "expect": {"exact": "DONE"}
+                }),
+                CaptureTable::default(),
+                None,
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Fail);
+    let text = report_text(&r);
+    assert!(
+        text.contains("select `$.Item.status.S` matched nothing in the answer; the answer's top-level keys: Count, Items, ScannedCount"),
+        "{text}"
+    );
+}

@@ -9,6 +9,8 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use vigil_protocol::{StepReport, Verdict as StepVerdict};
 use vigil_state_machine::partial_run::PartialRun;
+
+use crate::attempt_log::AttemptLog;
 use vigil_state_machine::run_report::RunReport;
 
 /// The console page of an execution.
@@ -105,7 +107,12 @@ fn sfn_error(op: &str, e: vigil_protocol::StepError) -> anyhow::Error {
 
 /// Prints each attempt the provider reports while the execution runs, and
 /// records it in `partial` (what an interrupted `run` or `report` writes).
-fn print_progress(events: &[Value], seen: &mut usize, partial: &Mutex<PartialRun>) {
+fn print_progress(
+    events: &[Value],
+    seen: &mut usize,
+    partial: &Mutex<PartialRun>,
+    log: &mut AttemptLog,
+) {
     for e in events.iter().skip(*seen) {
         if let Some(error) = e["taskFailedEventDetails"]["error"]
             .as_str()
@@ -128,12 +135,11 @@ fn print_progress(events: &[Value], seen: &mut usize, partial: &Mutex<PartialRun
             {
                 p.record(&r, verdict);
             }
-            eprintln!(
-                "  {} attempt {}: {}",
-                report["step"].as_str().unwrap_or("?"),
-                report["attempt"],
-                report["summary"].as_str().unwrap_or("")
-            );
+            let step = report["step"].as_str().unwrap_or("?");
+            let summary = report["summary"].as_str().unwrap_or("");
+            if log.show(step, summary, std::time::Instant::now()) {
+                eprintln!("  {step} attempt {}: {summary}", report["attempt"]);
+            }
         }
     }
     *seen = events.len();
@@ -157,6 +163,7 @@ pub async fn follow(
     };
     let mut last_status = String::new();
     let mut seen = 0usize;
+    let mut log = AttemptLog::new(Duration::from_secs(60));
     let described = loop {
         let d = call("DescribeExecution", json!({"executionArn": arn})).await?;
         let status = d["status"].as_str().unwrap_or_default().to_owned();
@@ -175,7 +182,7 @@ pub async fn follow(
         .await
             && let Some(events) = h["events"].as_array()
         {
-            print_progress(events, &mut seen, &partial);
+            print_progress(events, &mut seen, &partial, &mut log);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     };

@@ -8,35 +8,49 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::Value;
 use vigil_protocol::{CaptureTable, ProviderRequest, Verdict};
 use vigil_state_machine::Suite;
+
+use crate::attempt_log::AttemptLog;
 use vigil_state_machine::compile::{Branch, branches, response_share};
 use vigil_state_machine::partial_run::PartialRun;
 use vigil_state_machine::run_report::{BranchOutcome, BranchStatus, RunReport};
 
-/// Shows progress: bars on a terminal, one line per attempt otherwise (CI).
+/// How often a log repeats an unchanged attempt, to show the run is alive.
+const HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// Shows progress: a rolling line per branch on a terminal; otherwise (CI)
+/// the attempts an [`AttemptLog`] picks, a line each.
 #[derive(Clone)]
 enum Progress {
     Bars(ProgressBar),
-    Lines(String),
+    Lines(String, Arc<Mutex<AttemptLog>>),
 }
 
 impl Progress {
-    fn say(&self, text: String) {
+    fn attempt(&self, step: &str, summary: &str, text: String) {
         match self {
             Progress::Bars(bar) => bar.set_message(text),
-            Progress::Lines(label) => eprintln!("[{label}] {text}"),
+            Progress::Lines(label, log) => {
+                let show = log
+                    .lock()
+                    .map(|mut l| l.show(step, summary, Instant::now()))
+                    .unwrap_or(true);
+                if show {
+                    eprintln!("[{label}] {text}");
+                }
+            }
         }
     }
     fn finish(&self, text: String) {
         match self {
             Progress::Bars(bar) => bar.finish_with_message(text),
-            Progress::Lines(label) => eprintln!("[{label}] {text}"),
+            Progress::Lines(label, _) => eprintln!("[{label}] {text}"),
         }
     }
 }
@@ -57,6 +71,7 @@ pub async fn run(
     let plan = branches(suite);
     let share = response_share(suite, plan.len());
     let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
+    let log = Arc::new(Mutex::new(AttemptLog::new(HEARTBEAT)));
     let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut tasks = Vec::new();
@@ -75,7 +90,7 @@ pub async fn run(
                 bar.enable_steady_tick(Duration::from_millis(120));
                 Progress::Bars(bar)
             }
-            None => Progress::Lines(label.clone()),
+            None => Progress::Lines(label.clone(), log.clone()),
         };
         let steps: Vec<(String, String, String)> = branch
             .steps
@@ -134,10 +149,11 @@ async fn run_branch(
                 p.record(&resp.report, resp.verdict);
             }
             let r = &resp.report;
-            progress.say(format!(
-                "{scenario} · {id} attempt {}: {}",
-                r.attempt, r.summary
-            ));
+            progress.attempt(
+                &format!("{scenario}/{id}"),
+                &r.summary,
+                format!("{scenario} · {id} attempt {}: {}", r.attempt, r.summary),
+            );
             match resp.verdict {
                 Verdict::Retry => {
                     tokio::time::sleep(Duration::from_secs(resp.wait_seconds.unwrap_or(1))).await;
@@ -150,7 +166,8 @@ async fn run_branch(
                 }
                 Verdict::Fail => {
                     let summary = format!("{scenario}/{id}: {}", resp.report.summary);
-                    progress.finish(format!("✗ {summary}"));
+                    // The detail is printed once, in the report.
+                    progress.finish(format!("✗ {scenario}/{id} failed"));
                     return BranchOutcome {
                         scenario,
                         branch: label,
@@ -196,12 +213,16 @@ pub fn print_report(report: &RunReport) {
         }
     );
     for b in &report.scenarios {
-        let mark = match b.status {
-            BranchStatus::Passed => "✓",
-            BranchStatus::Failed => "✗",
-            BranchStatus::Interrupted => "⏹",
+        let (mark, what) = match b.status {
+            BranchStatus::Passed => ("✓", "passed"),
+            BranchStatus::Failed => ("✗", "failed"),
+            BranchStatus::Interrupted => ("⏹", "interrupted"),
         };
-        println!("  {mark} {}", b.summary);
+        // A failure is told once: its step's line with every detail below.
+        match &b.failed_step {
+            Some(step) => println!("  {mark} {}: {step} {what}", b.branch),
+            None => println!("  {mark} {}", b.summary),
+        }
         for s in b.passed_steps() {
             println!(
                 "      ✓ {} ({} attempt{}, {} ms{})",
@@ -214,7 +235,7 @@ pub fn print_report(report: &RunReport) {
         }
         if let Some(r) = &b.report {
             println!(
-                "      ✗ {} ({} attempt{}, {} ms{})",
+                "      {mark} {} ({} attempt{}, {} ms{})",
                 r.step,
                 r.attempt,
                 if r.attempt == 1 { "" } else { "s" },
@@ -234,6 +255,10 @@ pub fn print_report(report: &RunReport) {
                     .unwrap_or_default();
                 println!("        {:?}{code}: {}", error.kind, error.message);
             }
+        } else if let Some(e) = &b.error {
+            println!("        the provider could not run: {e}");
+        } else if b.status != BranchStatus::Passed {
+            println!("        {}", b.summary);
         }
     }
 }

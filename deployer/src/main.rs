@@ -7,6 +7,7 @@
 mod app_outputs;
 mod artifact;
 mod artifact_bucket;
+mod attempt_log;
 mod aws_error;
 mod cloudformation;
 mod commands;
