@@ -124,9 +124,14 @@ enum Command {
     Local {
         /// The suite (.yaml, .yml or .json).
         suite: PathBuf,
-        /// Parameter values, `NAME=VALUE` (a JSON value, or text).
+        /// Parameter values, `NAME=VALUE` (text, read as the parameter's
+        /// `type`).
         #[arg(short, long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
+        /// Run only this scenario (repeatable); scenarios tied to it by
+        /// `after` run with it.
+        #[arg(long = "scenario", value_name = "NAME")]
+        scenarios: Vec<String>,
         /// The application stack whose outputs bind `stack_output` parameters.
         #[arg(long, value_name = "NAME")]
         app_stack: Option<String>,
@@ -144,9 +149,10 @@ enum Command {
     /// attempt), follow it live, and report it.
     Run {
         /// The deployed state machine.
-        #[arg(long, required_unless_present = "stack", conflicts_with = "stack")]
+        #[arg(long, conflicts_with = "stack")]
         state_machine_arn: Option<String>,
-        /// The vigil stack (its `StateMachineArn` output).
+        /// The vigil stack (its `StateMachineArn` output); default
+        /// `vigil-<suite>`, the name `deploy` gives it.
         #[arg(long)]
         stack: Option<String>,
         /// The suite (for its name and the steps that did not run).
@@ -232,6 +238,7 @@ fn main() -> ExitCode {
         Command::Local {
             suite,
             params,
+            scenarios,
             app_stack,
             outputs_file,
             json,
@@ -239,6 +246,7 @@ fn main() -> ExitCode {
         } => commands::local(
             &suite,
             &params,
+            &scenarios,
             app_stack.as_deref(),
             outputs_file.as_deref(),
             json.as_deref(),

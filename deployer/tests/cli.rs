@@ -116,11 +116,16 @@ fn ddb(moto: &str, op: &str, body: Value) {
 }
 
 fn local(moto: &str, api: &str, report: &Path) -> (i32, String, String) {
+    local_with(moto, api, report, &[])
+}
+
+fn local_with(moto: &str, api: &str, report: &Path, extra: &[&str]) -> (i32, String, String) {
     let out = vigil()
         .arg("local")
         .arg(root().join("deployer/tests/fixtures/local.yaml"))
         .arg("--json")
         .arg(report)
+        .args(extra)
         .env("AWS_ENDPOINT_URL", moto)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -169,6 +174,25 @@ fn local_runs_scenarios_and_reports_like_the_state_machine() {
     assert_eq!(
         report["scenarios"][1]["steps"]["s1"]["step"],
         json!("owner-again")
+    );
+
+    // One scenario by name; a misspelt one gets the likely name.
+    let only = dir.join("only.json");
+    let (code, stdout, stderr) = local_with(&moto, &api, &only, &["--scenario", "http"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&only).unwrap()).unwrap();
+    let branches: Vec<&Value> = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["branch"])
+        .collect();
+    assert_eq!(branches, [&json!("http")]);
+    let (code, _, stderr) = local_with(&moto, &api, &only, &["--scenario", "htp"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the suite has no scenario `htp`; did you mean `http`?"),
+        "{stderr}"
     );
 
     // A nested mismatch inside a polled step: the table scenario times out

@@ -271,12 +271,11 @@ async fn deploy_run_and_destroy_on_moto() {
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let junit = dir.join("fail.xml").display().to_string();
+    // No --stack: `run` finds `vigil-deployed-fail`, the name `deploy` gave it.
     let r = vigil(
         &moto,
         &[
             "run",
-            "--stack",
-            "vigil-deployed-fail",
             "--suite",
             &fixture("deployed-fail.yaml"),
             "--commit",

@@ -68,7 +68,7 @@ use crate::path::ValuePath;
 use crate::pattern_error::PatternError;
 use crate::regex_pattern::{RegexPattern, one_line};
 use crate::timestamp::{
-    TimeRef, TimestampSpec, Within, format_rfc3339, parse_duration, parse_rfc3339,
+    TimeRef, TimestampSpec, Within, format_rfc3339, parse_duration, read_instant,
 };
 
 /// Every tag of the authoring form.
@@ -387,16 +387,13 @@ fn parse_capture(arg: &Value, at: &ValuePath) -> Result<CaptureRef, PatternError
 }
 
 fn parse_time_ref(v: &Value, at: &ValuePath) -> Result<TimeRef, PatternError> {
-    const WANTED: &str =
-        "expected \"now\", an RFC 3339 timestamp or {\"$capture\": \"<step>.<capture>\"}";
+    const WANTED: &str = "expected \"now\", a timestamp (RFC 3339, a date, epoch seconds or \
+         milliseconds) or {\"$capture\": \"<step>.<capture>\"}";
     match v {
         Value::String(s) if s == "now" => Ok(TimeRef::Now),
-        Value::String(s) => parse_rfc3339(s).map(TimeRef::At).map_err(|e| {
-            PatternError::new(
-                at,
-                format!("`{s}` is not an RFC 3339 timestamp ({e}); {WANTED}"),
-            )
-        }),
+        Value::String(_) | Value::Number(_) => read_instant(v)
+            .map(TimeRef::At)
+            .map_err(|e| PatternError::new(at, format!("{e}; {WANTED}"))),
         Value::Object(o) if o.len() == 1 && o.contains_key("$capture") => Ok(TimeRef::Capture(
             parse_capture(&o["$capture"], &at.clone().key("$capture"))?,
         )),
@@ -588,7 +585,8 @@ impl JsonSchema for AuthoredMatcher {
         let time_ref = json!({
             "anyOf": [
                 {"const": "now"},
-                {"type": "string", "format": "date-time"},
+                {"type": "string", "description": "RFC 3339, a date (YYYY-MM-DD, midnight UTC), or epoch seconds or milliseconds as text."},
+                {"type": "number", "description": "Epoch seconds; milliseconds from 1e11."},
                 one("$capture", json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}), "A captured timestamp.")
             ]
         });
@@ -637,7 +635,7 @@ impl JsonSchema for AuthoredMatcher {
                             "additionalProperties": false
                         }
                     ]
-                }), "An RFC 3339 timestamp with optional constraints."),
+                }), "A timestamp (RFC 3339, a date, epoch seconds or milliseconds) with optional constraints."),
                 one("$capture", json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}), "Equal to a value captured by an earlier step."),
                 {
                     "type": "object",
@@ -733,7 +731,7 @@ mod tests {
         assert!(err(json!({"$timestamp": {"of": "now"}})).contains("`of` only goes with `within`"));
         assert!(
             err(json!({"$timestamp": {"after": "yesterday"}}))
-                .contains("not an RFC 3339 timestamp")
+                .contains("`yesterday` is not a timestamp")
         );
         assert!(err(json!({"$anyOf": []})).contains("at least one alternative"));
         assert!(

@@ -85,7 +85,8 @@ pub enum Matcher {
     /// A string holding JSON whose parsed value matches the inner matcher
     /// (partially, when the inner matcher is partial).
     SerializedJson(Box<Matcher>),
-    /// An RFC 3339 timestamp that satisfies the constraints.
+    /// A timestamp (RFC 3339, a date, or epoch seconds or milliseconds)
+    /// that satisfies the constraints.
     Timestamp(TimestampSpec),
     /// Equal (as `exact`) to a value captured by an earlier step.
     EqualsCapture(CaptureRef),

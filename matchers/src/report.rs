@@ -57,7 +57,7 @@ pub enum MismatchKind {
     OutOfRange,
     /// A `serializedJson` string is not valid JSON.
     InvalidJson,
-    /// A string is not an RFC 3339 timestamp.
+    /// A value is not a timestamp.
     InvalidTimestamp,
     /// A timestamp violates a before/after/within constraint.
     TimestampOutOfRange,

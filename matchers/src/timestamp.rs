@@ -1,5 +1,6 @@
-//! The `timestamp` matcher's constraints: RFC 3339 instants compared with
-//! "now", with a fixed instant, or with a value captured by an earlier step.
+//! The `timestamp` matcher's constraints: instants (RFC 3339, dates, epoch
+//! seconds or milliseconds) compared with "now", with a fixed instant, or
+//! with a value captured by an earlier step.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -83,10 +84,67 @@ impl fmt::Display for TimestampSpec {
             ));
         }
         if parts.is_empty() {
-            f.write_str("any RFC 3339 timestamp")
+            f.write_str("any timestamp")
         } else {
             f.write_str(&parts.join(" and "))
         }
+    }
+}
+
+/// Epoch numbers at or above this are milliseconds, below it seconds:
+/// 10^11 seconds is the year 5138, 10^11 milliseconds is March 1973.
+pub const EPOCH_MILLIS_FROM: f64 = 1e11;
+
+/// An instant as services write them: an RFC 3339 timestamp, a date
+/// (`2026-12-02`, midnight UTC), or epoch seconds or milliseconds as a
+/// number or as text holding one (DynamoDB's `N`, a `ttl`, a Step Functions
+/// `startDate`). Numbers of [`EPOCH_MILLIS_FROM`] or more are milliseconds.
+pub fn read_instant(v: &serde_json::Value) -> Result<OffsetDateTime, String> {
+    use serde_json::Value;
+    let epoch = |n: f64| -> Result<OffsetDateTime, String> {
+        let nanos = if n.abs() >= EPOCH_MILLIS_FROM {
+            n * 1e6
+        } else {
+            n * 1e9
+        };
+        if !nanos.is_finite() || nanos.abs() > 2.5e26 {
+            return Err(format!("{n} is too far from 1970 to be an instant"));
+        }
+        OffsetDateTime::from_unix_timestamp_nanos(nanos as i128)
+            .map_err(|e| format!("{n} is not an instant: {e}"))
+    };
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| format!("{n} is not a number of seconds"))
+            .and_then(epoch),
+        Value::String(s) => {
+            if let Ok(t) = parse_rfc3339(s) {
+                return Ok(t);
+            }
+            if let Ok(d) =
+                time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+            {
+                return Ok(d.midnight().assume_utc());
+            }
+            match s.trim().parse::<f64>() {
+                Ok(n)
+                    if s.trim()
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || ".-+eE".contains(c)) =>
+                {
+                    epoch(n)
+                }
+                _ => Err(format!(
+                    "`{s}` is not a timestamp: expected RFC 3339 (`2026-12-02T10:00:00Z`), a date \
+                     (`2026-12-02`) or epoch seconds or milliseconds"
+                )),
+            }
+        }
+        other => Err(format!(
+            "expected a timestamp (RFC 3339 text, a date, or epoch seconds or milliseconds), got {}",
+            crate::JsonType::of(other)
+        )),
     }
 }
 
@@ -169,5 +227,66 @@ mod tests {
         assert!(serde_json::from_str::<TimeRef>(r#"{"at": "2026-13-01T00:00:00Z"}"#).is_err());
         assert!(parse_rfc3339("2026-11-23 10:00:00").is_err());
         assert!(parse_rfc3339("2026-11-23T10:00:00.123+02:00").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod reading {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Instants as services write them all read the same.
+    #[test]
+    fn instants_read_from_text_dates_and_epoch_numbers() {
+        let noon = parse_rfc3339("2026-12-02T12:00:00Z").unwrap();
+        for v in [
+            json!("2026-12-02T12:00:00Z"),
+            json!("2026-12-02T13:00:00+01:00"),
+            json!(1_796_212_800),
+            json!("1796212800"),
+            json!(1_796_212_800_000_i64),
+            json!("1796212800000"),
+            json!(1_796_212_800.0),
+        ] {
+            assert_eq!(read_instant(&v), Ok(noon), "{v}");
+        }
+        assert_eq!(
+            read_instant(&json!("2026-12-02")).unwrap(),
+            parse_rfc3339("2026-12-02T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            read_instant(&json!(1.5)).unwrap(),
+            parse_rfc3339("1970-01-01T00:00:01.5Z").unwrap()
+        );
+        assert!(
+            read_instant(&json!("soon"))
+                .unwrap_err()
+                .contains("`soon` is not a timestamp")
+        );
+        assert!(read_instant(&json!(true)).is_err());
+        assert!(read_instant(&json!(1e300)).is_err());
+    }
+
+    /// A DynamoDB `N` holding epoch seconds is checked like RFC 3339 text.
+    #[test]
+    fn the_matcher_takes_epoch_text_and_dates() {
+        let now = parse_rfc3339("2026-12-02T12:00:00Z").unwrap();
+        let ctx = crate::EvalContext::new(now);
+        let m = crate::authoring::parse(&json!({
+            "ttl": {"N": {"$timestamp": {"after": "2026-12-01", "within": "2d", "of": 1_796_212_800}}}
+        }))
+        .unwrap();
+        assert!(
+            m.evaluate(&json!({"ttl": {"N": "1796299200"}}), &ctx)
+                .is_match()
+        );
+        let r = m.evaluate(&json!({"ttl": {"N": "1796990400"}}), &ctx);
+        assert!(
+            r.render_human()
+                .contains("it is 9d from 2026-12-02T12:00:00Z, more than 2d"),
+            "{}",
+            r.render_human()
+        );
     }
 }

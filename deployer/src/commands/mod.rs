@@ -352,7 +352,8 @@ pub fn run(
     let state_machine_arn = match (state_machine_arn, stack) {
         (Some(a), _) => a,
         (None, Some(s)) => deploy::state_machine_of(s)?,
-        (None, None) => bail!("pass --state-machine-arn ARN or --stack NAME"),
+        // The stack `vigil deploy` made for this suite, as `destroy` finds it.
+        (None, None) => deploy::state_machine_of(&deploy::default_stack_name(&suite))?,
     };
     let state_machine_arn = state_machine_arn.as_str();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -444,9 +445,60 @@ pub fn report(
     }
 }
 
+/// The suite cut down to the branches that hold the named scenarios (a
+/// scenario tied to others by `after` runs with them); all of it when none
+/// is named.
+fn only_scenarios(suite: Suite, names: &[String]) -> anyhow::Result<Suite> {
+    if names.is_empty() {
+        return Ok(suite);
+    }
+    for n in names {
+        if !suite.scenarios.keys().any(|k| k.as_str() == n) {
+            bail!(
+                "--scenario {n}: the suite has no scenario `{n}`{} (scenarios: {})",
+                vigil_matchers::suggest::did_you_mean(
+                    n,
+                    suite.scenarios.keys().map(|k| k.as_str())
+                ),
+                suite
+                    .scenarios
+                    .keys()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let keep: std::collections::BTreeSet<_> = vigil_state_machine::compile::branches(&suite)
+        .into_iter()
+        .filter(|b| {
+            b.scenarios
+                .iter()
+                .any(|s| names.iter().any(|n| n == s.as_str()))
+        })
+        .flat_map(|b| b.scenarios)
+        .collect();
+    let extra: Vec<&str> = keep
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !names.iter().any(|n| n == s))
+        .collect();
+    if !extra.is_empty() {
+        eprintln!(
+            "also running {} (tied by `after` to the scenarios asked for)",
+            extra.join(", ")
+        );
+    }
+    let mut suite = suite;
+    suite.scenarios.retain(|name, _| keep.contains(name));
+    Ok(suite)
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn local(
     path: &Path,
     params: &[String],
+    scenarios: &[String],
     app_stack: Option<&str>,
     outputs_file: Option<&Path>,
     json: Option<&Path>,
@@ -455,6 +507,7 @@ pub fn local(
     let Some(suite) = load_valid(path, params)? else {
         return Ok(ExitCode::from(2));
     };
+    let suite = only_scenarios(suite, scenarios)?;
     crate::preflight::output_paths(&[json, junit].into_iter().flatten().collect::<Vec<_>>())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let outputs = match (outputs_file, app_stack) {

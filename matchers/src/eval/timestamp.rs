@@ -1,4 +1,5 @@
-//! `timestamp`: RFC 3339 instants against now, a fixed instant or a capture.
+//! `timestamp`: instants (RFC 3339, dates, epoch seconds or milliseconds)
+//! against now, a fixed instant or a capture.
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -7,7 +8,7 @@ use super::{Evaluator, Failure};
 use crate::matcher::Matcher;
 use crate::render::{EXPECTED_MAX_CHARS, describe};
 use crate::report::{Actual, MismatchKind};
-use crate::timestamp::{TimeRef, TimestampSpec, format_rfc3339, parse_rfc3339};
+use crate::timestamp::{TimeRef, TimestampSpec, format_rfc3339, read_instant};
 
 /// A reference resolved to an instant, or the mismatch that explains why it
 /// could not be.
@@ -22,16 +23,12 @@ fn resolve(ev: &Evaluator<'_>, r: &TimeRef) -> Result<OffsetDateTime, (MismatchK
                     format!("no earlier step captured {c}"),
                 ));
             };
-            captured
-                .value
-                .as_str()
-                .and_then(|s| parse_rfc3339(s).ok())
-                .ok_or_else(|| {
-                    (
-                        MismatchKind::InvalidTimestamp,
-                        format!("capture {c} is not an RFC 3339 timestamp"),
-                    )
-                })
+            read_instant(&captured.value).map_err(|_| {
+                (
+                    MismatchKind::InvalidTimestamp,
+                    format!("capture {c} is not a timestamp"),
+                )
+            })
         }
     }
 }
@@ -62,10 +59,7 @@ pub(super) fn timestamp<'a>(
     spec: &'a TimestampSpec,
     v: &Value,
 ) -> bool {
-    let Value::String(s) = v else {
-        return ev.wrong_type(m, "an RFC 3339 timestamp string", v);
-    };
-    let t = match parse_rfc3339(s) {
+    let t = match read_instant(v) {
         Ok(t) => t,
         Err(e) => {
             return ev.fail(|| {
@@ -73,7 +67,7 @@ pub(super) fn timestamp<'a>(
                     MismatchKind::InvalidTimestamp,
                     describe(m, EXPECTED_MAX_CHARS),
                     Actual::of(v),
-                    format!("not an RFC 3339 timestamp: {e}"),
+                    e,
                 )
             });
         }
