@@ -23,7 +23,7 @@ fn resolve(ev: &Evaluator<'_>, r: &TimeRef) -> Result<OffsetDateTime, (MismatchK
                     format!("no earlier step captured {c}"),
                 ));
             };
-            read_instant(&captured.value).map_err(|_| {
+            read_instant(captured.value).map_err(|_| {
                 (
                     MismatchKind::InvalidTimestamp,
                     format!("capture {c} is not a timestamp"),
