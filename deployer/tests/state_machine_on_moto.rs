@@ -373,11 +373,15 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
 async fn errors_fail_fast_and_throttling_recovers_the_same_way() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
-    // SSM answers ThrottlingException twice, then the parameter.
+    // SSM answers ThrottlingException twice, then the parameter. Only the
+    // calls count: `vigil local`'s pre-flight HEAD (is the endpoint up?)
+    // must not use up a throttle.
     let calls = Arc::new(AtomicU32::new(0));
     let n = calls.clone();
-    let ssm = support::Stub::start(move |_| {
-        if n.fetch_add(1, Ordering::SeqCst) < 2 {
+    let ssm = support::Stub::start(move |req| {
+        if req.method != "POST" {
+            support::Reply::json(200, json!({}))
+        } else if n.fetch_add(1, Ordering::SeqCst) < 2 {
             support::Reply::json(
                 400,
                 json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
