@@ -395,7 +395,7 @@ impl Provider {
             .map(|(v, _)| v.clone())
             .collect();
         let result = match self.call(&step.call, &values, &mut secrets).await {
-            Ok(v) => v,
+            Ok(v) => step.view.apply(v),
             Err(e) => return AttemptResult::Failed(redact_error(e, &secrets)),
         };
         secrets.extend(

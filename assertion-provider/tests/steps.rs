@@ -670,3 +670,80 @@ async fn a_select_that_matches_nothing_says_so() {
         "{text}"
     );
 }
+
+/// `view: items` on moto: patterns, selects and captures read DynamoDB
+/// items as plain JSON, numbers exact, and a 38-digit number keeps every
+/// digit.
+#[tokio::test]
+async fn the_items_view_reads_dynamodb_items_as_plain_json() {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    create_tasks_table(&c).await;
+    aws(
+        &c,
+        "dynamodb",
+        "PutItem",
+        json!({"TableName": "Tasks", "Item": {
+            "task_id": {"S": "t-1"}, "status": {"S": "DONE"}, "turns": {"N": "3"},
+            "cost": {"N": "12345678901234567890123456789012345678"},
+            "labels": {"SS": ["urgent", "backend"]},
+            "meta": {"M": {"approved": {"BOOL": true}, "reviewer": {"NULL": true}}}
+        }}),
+    )
+    .await;
+    let step = |expect: Value| {
+        request(
+            json!({
+                "id": "read",
+                "call": {"kind": "aws", "service": "dynamodb", "operation": "GetItem",
+                         "params": {"TableName": "Tasks", "Key": {"task_id": {"S": "t-1"}}}},
+                "view": "items",
+                "select": "$.Item",
+                "expect": expect,
+                "capture": {"turns": {"path": "$.Item.turns"}}
+            }),
+            CaptureTable::default(),
+            None,
+        )
+    };
+    let r = p
+        .handle(
+            step(json!({"objectLike": {
+                "status": {"exact": "DONE"},
+                "turns": {"exact": 3},
+                "cost": {"exact": "12345678901234567890123456789012345678"},
+                "labels": {"exact": ["backend", "urgent"]},
+                "meta": {"exact": {"approved": true, "reviewer": null}}
+            }})),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{}", report_text(&r));
+    let caps = &r.captures.0[&"read".parse().unwrap()];
+    assert_eq!(
+        caps[&"turns".parse().unwrap()],
+        CapturedValue::Value(json!(3))
+    );
+    // A mismatch is reported at the plain path, with the plain value.
+    let r = p
+        .handle(
+            step(json!({"objectLike": {"status": {"exact": "FAILED"}}})),
+            None,
+        )
+        .await;
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        r.report
+            .summary
+            .contains(r#"$['status']: expected "FAILED", got "DONE""#),
+        "{}",
+        r.report.summary
+    );
+}

@@ -6,6 +6,7 @@
 //! [`Verdict`]. Both sides build against this crate, so the format cannot
 //! drift between them.
 
+pub mod answer_view;
 mod captures;
 mod exchange;
 mod header_names;
@@ -15,6 +16,7 @@ mod selector;
 mod step;
 pub use vigil_matchers::template;
 
+pub use answer_view::AnswerView;
 pub use captures::{CaptureTable, CapturedValue};
 pub use exchange::{
     ErrorKind, ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, Verdict,

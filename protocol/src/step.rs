@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vigil_matchers::{CaptureName, Matcher, StepId};
 
+use crate::answer_view::AnswerView;
 use crate::poll::PollPolicy;
 use crate::selector::Selector;
 
@@ -20,6 +21,9 @@ pub struct StepSpec {
     pub id: StepId,
     /// What to call.
     pub call: Call,
+    /// How the answer is seen by `select`, `expect` and `capture`.
+    #[serde(default, skip_serializing_if = "AnswerView::is_raw")]
+    pub view: AnswerView,
     /// Which part of the call's result to match (the whole result if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select: Option<Selector>,

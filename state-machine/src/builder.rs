@@ -26,7 +26,7 @@ use std::fmt;
 
 use serde_json::Value;
 use vigil_matchers::{CaptureName, Matcher, StepId};
-use vigil_protocol::{Call, CaptureSpec, HttpCall, PollPolicy, Selector};
+use vigil_protocol::{AnswerView, Call, CaptureSpec, HttpCall, PollPolicy, Selector};
 
 use crate::names::{ParamName, ScenarioName, SuiteName};
 use crate::suite::{Param, Permission, Scenario, Step, Suite};
@@ -79,6 +79,7 @@ pub struct StepBuilder {
     id: String,
     call: Call,
     after: Vec<String>,
+    view: AnswerView,
     select: Option<String>,
     expect: Option<Matcher>,
     capture: Vec<(String, String, bool, bool)>,
@@ -92,6 +93,7 @@ impl StepBuilder {
             id: id.to_owned(),
             call: call.into(),
             after: Vec::new(),
+            view: AnswerView::Raw,
             select: None,
             expect: None,
             capture: Vec::new(),
@@ -101,6 +103,12 @@ impl StepBuilder {
     /// Waits for a step of another scenario.
     pub fn after(mut self, step: &str) -> Self {
         self.after.push(step.to_owned());
+        self
+    }
+    /// How the answer is seen ([`AnswerView::Items`]: DynamoDB items as
+    /// plain JSON).
+    pub fn view(mut self, view: AnswerView) -> Self {
+        self.view = view;
         self
     }
     /// Selects part of the result (RFC 9535 JSONPath).
@@ -184,6 +192,7 @@ impl StepBuilder {
             id: id?,
             after,
             call: self.call,
+            view: self.view,
             select,
             expect: self.expect,
             capture,

@@ -276,8 +276,8 @@ mod tests {
             e,
             [
                 "scenarios.a.steps[0].poll.timeut: unknown key `timeut`; did you mean `timeout`? (keys here: timeout, min_delay, max_delay, jitter, micro_poll)",
-                "scenarios.a.steps[0].selct: unknown key `selct`; did you mean `select`? (keys here: id, after, call, select, expect, capture, poll)",
-                "scenarios.a.steps[2].cal: unknown key `cal`; did you mean `call`? (keys here: id, after, call, select, expect, capture, poll)",
+                "scenarios.a.steps[0].selct: unknown key `selct`; did you mean `select`? (keys here: id, after, call, view, select, expect, capture, poll)",
+                "scenarios.a.steps[2].cal: unknown key `cal`; did you mean `call`? (keys here: id, after, call, view, select, expect, capture, poll)",
                 "scenarios.a.steps[2].expect.a.$regx: `$regx` is not a matcher tag; did you mean `$regex`? (To match a literal key `$regx`, wrap the object in {\"$objectLike\": {...}} or {\"$literal\": {...}})",
                 "parms: unknown key `parms`; did you mean `params`? (keys here: suite, description, params, scenarios, permissions)",
             ]

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use vigil_matchers::{AuthoredMatcher, CaptureName, Matcher, StepId};
-use vigil_protocol::{Call, CaptureSpec, PollPolicy, Selector, StepSpec};
+use vigil_protocol::{AnswerView, Call, CaptureSpec, PollPolicy, Selector, StepSpec};
 
 use crate::names::{ParamName, ScenarioName, SuiteName};
 
@@ -196,6 +196,11 @@ pub struct Step {
     pub after: Vec<StepId>,
     /// What to call.
     pub call: Call,
+    /// `items`: a DynamoDB answer's items as plain JSON (`status:
+    /// COMPLETED`, not `status: {S: COMPLETED}`) for `select`, `expect` and
+    /// `capture`; `raw` (the default): as the service sent it.
+    #[serde(default, skip_serializing_if = "AnswerView::is_raw")]
+    pub view: AnswerView,
     /// Which part of the result to match (RFC 9535 JSONPath).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select: Option<Selector>,
@@ -233,6 +238,7 @@ impl Step {
         StepSpec {
             id: self.id.clone(),
             call: self.call.clone(),
+            view: self.view,
             select: self.select.clone(),
             expect: self.expect.clone(),
             capture: self.capture.clone(),

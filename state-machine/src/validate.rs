@@ -307,6 +307,18 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
         {
             err(s.path(".poll"), e);
         }
+        if s.step.view == vigil_protocol::AnswerView::Items {
+            let dynamodb =
+                matches!(&s.step.call, Call::Aws { service, .. } if service.as_str() == "dynamodb");
+            if !dynamodb {
+                err(
+                    s.path(".view"),
+                    "`view: items` reads DynamoDB attribute values (`{S: ...}`); this step \
+                     does not call `service: dynamodb`, so remove `view`"
+                        .to_owned(),
+                );
+            }
+        }
         if let Call::Aws {
             service,
             operation,

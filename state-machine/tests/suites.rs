@@ -642,7 +642,7 @@ fn every_shape_error_is_reported_at_its_line() {
     assert_eq!(
         lines,
         [
-            "s.yaml:7:9: at scenarios.a.steps[0].selct: unknown key `selct`; did you mean `select`? (keys here: id, after, call, select, expect, capture, poll)",
+            "s.yaml:7:9: at scenarios.a.steps[0].selct: unknown key `selct`; did you mean `select`? (keys here: id, after, call, view, select, expect, capture, poll)",
             "s.yaml:8:16: at scenarios.a.steps[0].poll.timeut: unknown key `timeut`; did you mean `timeout`? (keys here: timeout, min_delay, max_delay, jitter, micro_poll)",
             "s.yaml:11:27: at scenarios.a.steps[1].expect.status.$regx: `$regx` is not a matcher tag; did you mean `$regex`? (To match a literal key `$regx`, wrap the object in {\"$objectLike\": {...}} or {\"$literal\": {...}})",
         ]
@@ -662,5 +662,36 @@ fn every_shape_error_is_reported_at_its_line() {
     assert_eq!(
         e,
         "s.json:1:33: the key `suite` appears twice in one object; keys are unique, keep one"
+    );
+}
+
+/// `view: items` is for DynamoDB answers only; anywhere else it is refused
+/// at `view`, not silently ignored.
+#[test]
+fn the_items_view_is_for_dynamodb_calls() {
+    let step = |call: &str| {
+        format!(
+            "suite: s\nscenarios:\n  a:\n    steps:\n      - id: x\n        call: {call}\n        view: items\n        select: $.Item.status\n        expect: DONE\n"
+        )
+    };
+    assert_eq!(problems(&step(CALL)), Vec::<String>::new());
+    assert_eq!(
+        problems(&step(
+            "{kind: aws, service: ssm, operation: GetParameter, params: {Name: n}}"
+        )),
+        [
+            "at scenarios.a.steps[0].view: `view: items` reads DynamoDB attribute values (`{S: ...}`); this step does not call `service: dynamodb`, so remove `view`"
+        ]
+    );
+    let p = parse(
+        &step(CALL).replace("view: items", "view: item"),
+        Format::Yaml,
+        Path::new("s.yaml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        p.contains("s.yaml:7:9: at scenarios.a.steps[0].view: unknown value `item`; did you mean `items`? (one of: raw, items)"),
+        "{p}"
     );
 }
