@@ -5,7 +5,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::io::IsTerminal as _;
+
 use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 use vigil_protocol::{StepReport, Verdict as StepVerdict};
 use vigil_state_machine::partial_run::PartialRun;
@@ -105,20 +108,74 @@ fn sfn_error(op: &str, e: vigil_protocol::StepError) -> anyhow::Error {
     anyhow::anyhow!(text)
 }
 
+/// Where live progress goes: a rolling line on a terminal (every attempt,
+/// overwritten, with the changes kept above it), plain lines in a log (the
+/// attempts an [`AttemptLog`] picks).
+struct Progress {
+    line: Option<ProgressBar>,
+    log: AttemptLog,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let line = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            line,
+            log: AttemptLog::new(Duration::from_secs(60)),
+        }
+    }
+
+    /// A line that stays (a change of status, a failed invocation).
+    fn say(&self, text: &str) {
+        match &self.line {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn attempt(&mut self, step: &str, attempt: &Value, summary: &str) {
+        let text = format!("  {step} attempt {attempt}: {summary}");
+        if let Some(bar) = &self.line {
+            bar.set_message(text.trim_start().to_owned());
+        }
+        if self.log.show(step, summary, std::time::Instant::now()) {
+            self.say(&text);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.line {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Prints each attempt the provider reports while the execution runs, and
 /// records it in `partial` (what an interrupted `run` or `report` writes).
 fn print_progress(
     events: &[Value],
     seen: &mut usize,
     partial: &Mutex<PartialRun>,
-    log: &mut AttemptLog,
+    progress: &mut Progress,
 ) {
     for e in events.iter().skip(*seen) {
         if let Some(error) = e["taskFailedEventDetails"]["error"]
             .as_str()
             .filter(|err| err.starts_with("Lambda."))
         {
-            eprintln!("  provider invocation failed ({error}); the Task's Retry runs it again");
+            progress.say(&format!(
+                "  provider invocation failed ({error}); the Task's Retry runs it again"
+            ));
             continue;
         }
         let details = &e["taskSucceededEventDetails"];
@@ -137,9 +194,7 @@ fn print_progress(
             }
             let step = report["step"].as_str().unwrap_or("?");
             let summary = report["summary"].as_str().unwrap_or("");
-            if log.show(step, summary, std::time::Instant::now()) {
-                eprintln!("  {step} attempt {}: {summary}", report["attempt"]);
-            }
+            progress.attempt(step, &report["attempt"], summary);
         }
     }
     *seen = events.len();
@@ -163,12 +218,12 @@ pub async fn follow(
     };
     let mut last_status = String::new();
     let mut seen = 0usize;
-    let mut log = AttemptLog::new(Duration::from_secs(60));
+    let mut progress = Progress::new();
     let described = loop {
         let d = call("DescribeExecution", json!({"executionArn": arn})).await?;
         let status = d["status"].as_str().unwrap_or_default().to_owned();
         if status != last_status {
-            eprintln!("{arn}: {status}");
+            progress.say(&format!("{arn}: {status}"));
             last_status = status.clone();
         }
         if status != "RUNNING" && status != "PENDING_REDRIVE" {
@@ -182,10 +237,11 @@ pub async fn follow(
         .await
             && let Some(events) = h["events"].as_array()
         {
-            print_progress(events, &mut seen, &partial, &mut log);
+            print_progress(events, &mut seen, &partial, &mut progress);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
+    drop(progress);
     let status = described["status"].as_str().unwrap_or_default();
     let link = console_link(arn);
     if status == "SUCCEEDED" {
