@@ -4,7 +4,8 @@
 //! stack's outputs (DescribeStacks, and a CDK outputs file); moto's engine
 //! invokes the release provider under `cargo lambda watch`, which reads
 //! DynamoDB in moto. A passing and a failing suite, their exit codes,
-//! reports and JUnit files; cfn-lint on the deployed template.
+//! reports and JUnit files; `run` and `report` interrupted; cfn-lint on
+//! the deployed template.
 
 #[path = "chain/mod.rs"]
 mod chain;
@@ -40,6 +41,40 @@ fn vigil(moto: &str, args: &[&str]) -> Run {
         .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// `vigil <args>` sent `signal` once its poll is under way.
+fn interrupted(moto: &str, args: &[&str], signal: &str) -> Run {
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL", moto)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Long enough for a few attempts and two looks at the history.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let sent = Command::new("kill")
+        .arg(signal)
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -298,6 +333,90 @@ async fn deploy_run_and_destroy_on_moto() {
         xml.contains("RUNNING") && xml.contains("COMPLETED"),
         "{xml}"
     );
+
+    // Interrupted: SIGTERM during `run`, SIGINT during `report`, each
+    // writes its partial report, says the execution keeps running and
+    // exits 143 / 130.
+    let r = deploy(
+        &moto,
+        "deployed-slow.yaml",
+        &["--app-stack", "AgentStack"],
+        &zip,
+        &dir.join("out-slow").display().to_string(),
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let slow = fixture("deployed-slow.yaml");
+    let partial = dir.join("partial.json");
+    let r = interrupted(
+        &moto,
+        &[
+            "run",
+            "--suite",
+            &slow,
+            "--commit",
+            "0123456789abcdef",
+            "--json",
+            &partial.display().to_string(),
+        ],
+        "-TERM",
+    );
+    assert_eq!(r.code, 143, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("the execution keeps running in the account"),
+        "{}",
+        r.stderr
+    );
+    let follow = r
+        .stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("vigil report "))
+        .unwrap_or_else(|| panic!("no `vigil report` command: {}", r.stderr))
+        .to_owned();
+    assert!(follow.contains(&format!(" --suite {slow}")), "{follow}");
+    let arn = follow.split(' ').next().unwrap().to_owned();
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
+    assert_eq!(rep["interrupted"], json!(true), "{rep}");
+    assert_eq!(rep["scenarios"][0]["status"], json!("interrupted"), "{rep}");
+    let r = interrupted(
+        &moto,
+        &[
+            "report",
+            &arn,
+            "--suite",
+            &slow,
+            "--json",
+            &partial.display().to_string(),
+        ],
+        "-INT",
+    );
+    assert_eq!(r.code, 130, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("suite deployed-slow: INTERRUPTED"),
+        "{}",
+        r.stdout
+    );
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
+    assert_eq!(rep["interrupted"], json!(true), "{rep}");
+    let read = &rep["scenarios"][0];
+    assert_eq!(read["failed_step"], json!("get-task"), "{rep}");
+    assert!(
+        read["report"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ARCHIVED"),
+        "the latest attempt is in the partial report: {rep}"
+    );
+    let c = aws_client(&moto);
+    aws(
+        &c,
+        "stepfunctions",
+        "StopExecution",
+        json!({"executionArn": arn}),
+    )
+    .await;
+    let r = vigil(&moto, &["destroy", "--suite", &slow]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 
     // Destroy both; the second takes the now unused bootstrap bucket along.
     let r = vigil(&moto, &["destroy", "--stack", "vigil-deployed"]);
