@@ -177,7 +177,7 @@ fn assert_key_failed_redacted(d: &Demo) {
     );
     assert_eq!(mismatches[0]["actual"]["state"], "redacted", "{completed}");
     assert!(
-        d.output.contains("completed/create-key")
+        d.output.contains("✗ completed: create-key failed")
             && d.output.contains("$['body']['data']['key']")
             && d.output.contains("<redacted>"),
         "{}",
@@ -224,9 +224,10 @@ fn deployed_wrong_expectations_fail_at_their_paths_and_leak_nothing() {
     let deny = scenario(&d.report, "deny");
     assert_eq!(deny["failed_step"], "approval-denied", "{deny}");
     assert!(
-        d.output.contains("deny/approval-denied")
-            && d.output
-                .contains("$['status']['S']: expected \"APPROVED\", got \"DENIED\""),
+        d.output.contains("✗ deny: approval-denied failed")
+            && d.output.contains(
+                "$['status']['S']\n            expected: \"APPROVED\"\n            actual:   \"DENIED\""
+            ),
         "{}",
         d.output
     );
