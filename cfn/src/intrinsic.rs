@@ -43,6 +43,13 @@ pub enum Expr {
     ImportValue(Box<Expr>),
     /// `{"Fn::Join": [separator, parts]}`.
     Join(String, Vec<Expr>),
+    /// `{"Fn::Split": [separator, text]}`: a list of strings.
+    Split(String, Box<Expr>),
+    /// `{"Fn::Select": [index, list]}`: one element of a list.
+    Select(u32, Box<Expr>),
+    /// `{"Fn::If": [condition, then, else]}`: one of two values, by a
+    /// condition of the template's `Conditions` section.
+    If(String, Box<Expr>, Box<Expr>),
 }
 
 impl Expr {
@@ -74,6 +81,21 @@ impl Expr {
     /// `{"Fn::Join": [separator, parts]}`.
     pub fn join(separator: impl Into<String>, parts: Vec<Expr>) -> Self {
         Expr::Join(separator.into(), parts)
+    }
+
+    /// `{"Fn::Split": [separator, text]}`.
+    pub fn split(separator: impl Into<String>, text: Expr) -> Self {
+        Expr::Split(separator.into(), Box::new(text))
+    }
+
+    /// `{"Fn::Select": [index, list]}`.
+    pub fn select(index: u32, list: Expr) -> Self {
+        Expr::Select(index, Box::new(list))
+    }
+
+    /// `{"Fn::If": [condition, then, otherwise]}`.
+    pub fn if_(condition: impl Into<String>, then: Expr, otherwise: Expr) -> Self {
+        Expr::If(condition.into(), Box::new(then), Box::new(otherwise))
     }
 
     /// Escapes `text` so that inside an `Fn::Sub` template it stays literal.
@@ -142,6 +164,11 @@ impl Serialize for Expr {
             }
             Expr::ImportValue(name) => single_key(serializer, "Fn::ImportValue", name),
             Expr::Join(separator, parts) => single_key(serializer, "Fn::Join", &(separator, parts)),
+            Expr::Split(separator, text) => single_key(serializer, "Fn::Split", &(separator, text)),
+            Expr::Select(index, list) => single_key(serializer, "Fn::Select", &(index, list)),
+            Expr::If(condition, then, otherwise) => {
+                single_key(serializer, "Fn::If", &(condition, then, otherwise))
+            }
         }
     }
 }
@@ -158,7 +185,7 @@ impl<'de> Visitor<'de> for ExprVisitor {
     type Value = Expr;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string or an intrinsic function object (Ref, Fn::GetAtt, Fn::Sub, Fn::ImportValue, Fn::Join)")
+        f.write_str("a string or an intrinsic function object (Ref, Fn::GetAtt, Fn::Sub, Fn::ImportValue, Fn::Join, Fn::Split, Fn::Select, Fn::If)")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Expr, E> {
@@ -190,9 +217,28 @@ impl<'de> Visitor<'de> for ExprVisitor {
                 let (separator, parts): (String, Vec<Expr>) = map.next_value()?;
                 Expr::Join(separator, parts)
             }
+            "Fn::Split" => {
+                let (separator, text): (String, Expr) = map.next_value()?;
+                Expr::split(separator, text)
+            }
+            "Fn::Select" => {
+                // CloudFormation takes the index as a number or its text.
+                let (index, list): (crate::template::scalar_text::Text, Expr) = map.next_value()?;
+                let index = index.0.parse::<u32>().map_err(|_| {
+                    de::Error::custom(format_args!(
+                        "Fn::Select takes a non-negative index, not `{}`",
+                        index.0
+                    ))
+                })?;
+                Expr::select(index, list)
+            }
+            "Fn::If" => {
+                let (condition, then, otherwise): (String, Expr, Expr) = map.next_value()?;
+                Expr::if_(condition, then, otherwise)
+            }
             other => {
                 return Err(de::Error::custom(format_args!(
-                    "unsupported intrinsic function `{other}` (vigil-cfn reads Ref, Fn::GetAtt, Fn::Sub, Fn::ImportValue, Fn::Join)"
+                    "unsupported intrinsic function `{other}` (vigil-cfn reads Ref, Fn::GetAtt, Fn::Sub, Fn::ImportValue, Fn::Join, Fn::Split, Fn::Select, Fn::If)"
                 )));
             }
         };
@@ -345,6 +391,34 @@ mod tests {
     }
 
     #[test]
+    fn split_select_and_if() {
+        let first = Expr::select(0, Expr::split(":", Expr::reference("Secret")));
+        round_trip(
+            first.clone(),
+            json!({"Fn::Select": [0, {"Fn::Split": [":", {"Ref": "Secret"}]}]}),
+        );
+        // The index may be written as text, as CloudFormation allows.
+        assert_eq!(
+            serde_json::from_value::<Expr>(
+                json!({"Fn::Select": ["0", {"Fn::Split": [":", {"Ref": "Secret"}]}]})
+            )
+            .unwrap(),
+            first
+        );
+        let bad = serde_json::from_value::<Expr>(json!({"Fn::Select": ["-1", {"Ref": "L"}]}))
+            .unwrap_err();
+        assert!(bad.to_string().contains("non-negative index"), "{bad}");
+        round_trip(
+            Expr::if_(
+                "SecretIsArn",
+                Expr::sub("${Secret}"),
+                Expr::sub("arn:x:${Secret}"),
+            ),
+            json!({"Fn::If": ["SecretIsArn", {"Fn::Sub": "${Secret}"}, {"Fn::Sub": "arn:x:${Secret}"}]}),
+        );
+    }
+
+    #[test]
     fn literal_is_a_plain_string() {
         round_trip(Expr::from("text"), json!("text"));
         assert_eq!(Expr::from(String::from("x")), Expr::Str("x".into()));
@@ -408,8 +482,8 @@ mod tests {
 
     #[test]
     fn unknown_or_malformed_functions_are_errors() {
-        let err = serde_json::from_value::<Expr>(json!({"Fn::If": ["C", "a", "b"]})).unwrap_err();
-        assert!(err.to_string().contains("`Fn::If`"), "{err}");
+        let err = serde_json::from_value::<Expr>(json!({"Fn::Base64": "a"})).unwrap_err();
+        assert!(err.to_string().contains("`Fn::Base64`"), "{err}");
         let err = serde_json::from_value::<Expr>(json!({"Ref": "A", "Fn::Sub": "b"})).unwrap_err();
         assert!(err.to_string().contains("exactly one key"), "{err}");
         assert!(serde_json::from_value::<Expr>(json!({})).is_err());

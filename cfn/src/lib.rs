@@ -77,7 +77,8 @@ pub mod template;
 pub use intrinsic::{Expr, Value};
 pub use resources::{PropertiesError, ResourceProperties};
 pub use template::{
-    DeletionPolicy, Export, LogicalId, LogicalIdError, Output, Parameter, Resource, Template,
+    Condition, DeletionPolicy, Export, LogicalId, LogicalIdError, Output, Parameter, Resource,
+    Template,
 };
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! synthesized templates shows only what changed. The template also reads
 //! back (deserializes) so `vigil synth` can start from a skeleton file and
 //! tests can compare parsed templates; sections this crate does not model
-//! (`Conditions`, `Mappings`, `Transform`, `Rules`) are rejected rather
-//! than dropped.
+//! (`Mappings`, `Transform`, `Rules`, conditions other than `Fn::Equals`)
+//! are rejected rather than dropped.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -63,6 +63,50 @@ pub struct Template {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub outputs: BTreeMap<String, Output>,
+    /// `Conditions` by name (what `Fn::If` refers to); omitted when empty.
+    #[serde(
+        rename = "Conditions",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub conditions: BTreeMap<String, Condition>,
+}
+
+/// A condition of the template's `Conditions` section, evaluated when the
+/// stack is created or updated. Only what vigil writes is modelled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// `{"Fn::Equals": [a, b]}`: the two values are the same text.
+    Equals(Expr, Expr),
+}
+
+impl Serialize for Condition {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Condition::Equals(a, b) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("Fn::Equals", &(a, b))?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Condition {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Equals {
+            #[serde(rename = "Fn::Equals")]
+            equals: (Expr, Expr),
+        }
+        let Equals { equals: (a, b) } = Equals::deserialize(deserializer).map_err(|e| {
+            de::Error::custom(format_args!(
+                "a condition vigil-cfn reads is {{\"Fn::Equals\": [a, b]}}: {e}"
+            ))
+        })?;
+        Ok(Condition::Equals(a, b))
+    }
 }
 
 impl Template {
@@ -75,6 +119,7 @@ impl Template {
             parameters: BTreeMap::new(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            conditions: BTreeMap::new(),
         }
     }
 
@@ -179,13 +224,13 @@ impl Parameter {
 }
 
 /// Reading parameter values written as JSON strings, numbers or booleans.
-mod scalar_text {
+pub(crate) mod scalar_text {
     use std::fmt;
 
     use serde::de::{self, Deserialize, Deserializer, Visitor};
 
     /// A JSON scalar, as the text CloudFormation would pass as the value.
-    struct Text(String);
+    pub(crate) struct Text(pub(crate) String);
 
     impl<'de> Deserialize<'de> for Text {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -678,7 +723,7 @@ mod tests {
     #[test]
     fn unmodelled_sections_are_rejected() {
         assert!(
-            serde_json::from_value::<Template>(json!({"Resources": {}, "Conditions": {}})).is_err()
+            serde_json::from_value::<Template>(json!({"Resources": {}, "Mappings": {}})).is_err()
         );
         let missing = serde_json::from_value::<Template>(json!({})).unwrap_err();
         assert!(missing.to_string().contains("Resources"), "{missing}");

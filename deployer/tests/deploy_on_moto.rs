@@ -82,6 +82,73 @@ fn interrupted(moto: &str, args: &[&str], signal: &str) -> Run {
     }
 }
 
+/// The provider's IAM policy document of `stack`, as moto's IAM holds it
+/// after CloudFormation resolved the template (compact JSON).
+async fn provider_grants(moto: &str, stack: &str) -> String {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(test_credentials())
+        .load()
+        .await;
+    let role = aws_sdk_cloudformation::Client::new(&sdk)
+        .describe_stack_resource()
+        .stack_name(stack)
+        .logical_resource_id("ProviderRole")
+        .send()
+        .await
+        .unwrap()
+        .stack_resource_detail
+        .and_then(|d| d.physical_resource_id)
+        .unwrap();
+    // IAM speaks the query protocol; moto reads the form as AWS would.
+    let xml = reqwest::Client::new()
+        .post(moto)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        // Generated role names and stack names need no escaping.
+        .body(format!(
+            "Action=GetRolePolicy&Version=2010-05-08&RoleName={role}&PolicyName={stack}-provider"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let document = xml
+        .split_once("<PolicyDocument>")
+        .and_then(|(_, rest)| rest.split_once("</PolicyDocument>"))
+        .map(|(doc, _)| percent_decode(&doc.replace("&quot;", "\"")))
+        .unwrap_or_else(|| panic!("no PolicyDocument in {xml}"));
+    let v: Value = serde_json::from_str(&document).unwrap_or_else(|e| panic!("{e}: {document}"));
+    v.to_string()
+}
+
+/// `%XX` escapes, as IAM returns policy documents.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 /// `vigil deploy <fixture> <binding...> --artifact <zip> -o <out>`.
 fn deploy(moto: &str, suite: &str, binding: &[&str], zip: &str, out: &str) -> Run {
     let suite = fixture(suite);
@@ -121,7 +188,10 @@ async fn deploy_app_stack(moto: &str) {
             "AttributeDefinitions": [{"AttributeName": "task_id", "AttributeType": "S"}],
             "KeySchema": [{"AttributeName": "task_id", "KeyType": "HASH"}]
         }}},
-        "Outputs": {"TaskTableName": {"Value": {"Ref": "Tasks"}}}
+        "Outputs": {
+            "TaskTableName": {"Value": {"Ref": "Tasks"}},
+            "TaskTableArn": {"Value": {"Fn::GetAtt": ["Tasks", "Arn"]}}
+        }
     });
     cfn.create_stack()
         .stack_name("AgentStack")
@@ -345,6 +415,25 @@ async fn deploy_run_and_destroy_on_moto() {
         &dir.join("out-slow").display().to_string(),
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Its table comes from an output holding the ARN, not the name: the
+    // grant is that ARN as it is (CloudFormation, here moto's, evaluates the
+    // template's condition), while the name-bound stack's grant is the ARN
+    // built around the name.
+    let table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/AgentTasks";
+    let granted = |stack: &'static str| {
+        let moto = moto.clone();
+        async move { provider_grants(&moto, stack).await }
+    };
+    let slow_grants = granted("vigil-deployed-slow").await;
+    assert!(
+        slow_grants.contains(&format!("\"Resource\":[\"{table_arn}\"]")),
+        "{slow_grants}"
+    );
+    let named_grants = granted("vigil-deployed").await;
+    assert!(
+        named_grants.contains(&format!("\"Resource\":[\"{table_arn}\"]")),
+        "{named_grants}"
+    );
     let slow = fixture("deployed-slow.yaml");
     let partial = dir.join("partial.json");
     let r = interrupted(

@@ -9,14 +9,14 @@ use vigil_state_machine::validate::{SuiteError, iam_action_problem};
 use crate::SynthError;
 use crate::bindings::Bindings;
 use crate::narrow::{self, Derived};
-use crate::sub_text::SubText;
+use crate::resource_arn::ResourceArn;
 
 /// Actions granted on resources, merged over all steps: one entry per
 /// action, its resources sorted and deduplicated (`*` absorbs the rest).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Grants {
     /// Action -> resources.
-    pub by_action: BTreeMap<String, BTreeSet<SubText>>,
+    pub by_action: BTreeMap<String, BTreeSet<ResourceArn>>,
     /// Grants wider than a call, for the synth output.
     pub notes: Vec<String>,
     /// True when a step captures a secret (the provider then needs a KMS
@@ -25,27 +25,28 @@ pub struct Grants {
 }
 
 impl Grants {
-    fn add(&mut self, action: &str, resource: SubText) {
+    fn add(&mut self, action: &str, resource: impl Into<ResourceArn>) {
+        let resource = resource.into();
         let set = self.by_action.entry(action.to_owned()).or_default();
         if resource.is_wildcard() {
             set.clear();
             set.insert(resource);
-        } else if !set.iter().any(SubText::is_wildcard) {
+        } else if !set.iter().any(ResourceArn::is_wildcard) {
             set.insert(resource);
         }
     }
 
     /// Statements grouped so that actions with the same resources share
     /// one statement: the policy stays short and reads well.
-    pub fn statements(&self) -> Vec<(Vec<String>, Vec<SubText>)> {
-        let mut by_resources: BTreeMap<Vec<SubText>, Vec<String>> = BTreeMap::new();
+    pub fn statements(&self) -> Vec<(Vec<String>, Vec<ResourceArn>)> {
+        let mut by_resources: BTreeMap<Vec<ResourceArn>, Vec<String>> = BTreeMap::new();
         for (action, resources) in &self.by_action {
             by_resources
                 .entry(resources.iter().cloned().collect())
                 .or_default()
                 .push(action.clone());
         }
-        let mut out: Vec<(Vec<String>, Vec<SubText>)> =
+        let mut out: Vec<(Vec<String>, Vec<ResourceArn>)> =
             by_resources.into_iter().map(|(r, a)| (a, r)).collect();
         out.sort();
         out
@@ -129,6 +130,7 @@ pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sub_text::SubText;
     use std::path::Path;
     use vigil_state_machine::{Format, parse};
 
@@ -172,7 +174,9 @@ mod tests {
             g.statements(),
             [(
                 vec!["execute-api:Invoke".to_owned()],
-                vec![SubText::raw("arn:aws:execute-api:eu-west-1:1:abc/prod/*")]
+                vec![ResourceArn::Fixed(SubText::raw(
+                    "arn:aws:execute-api:eu-west-1:1:abc/prod/*"
+                ))]
             )]
         );
     }
@@ -213,6 +217,49 @@ mod tests {
         g.add("a:B", SubText::raw("*"));
         g.add("a:B", SubText::raw("arn:y"));
         assert_eq!(g.by_action["a:B"].len(), 1);
-        assert!(g.by_action["a:B"].iter().all(SubText::is_wildcard));
+        assert!(g.by_action["a:B"].iter().all(ResourceArn::is_wildcard));
+    }
+
+    /// A table or secret named by a stack output may be a name or an ARN:
+    /// the grant holds both forms for CloudFormation to pick from; a
+    /// literal is decided here.
+    #[test]
+    fn a_stack_output_may_hold_a_name_or_an_arn() {
+        let g = grants(
+            "suite: s
+params:
+  Table: {stack_output: TaskTableName}
+  Token: {stack_output: GitHubTokenSecretArn}
+scenarios:
+  a:
+    steps:
+      - {id: x, call: {kind: aws, service: dynamodb, operation: Query, params: {TableName: \"${Table}\", IndexName: ByUser}}}
+      - {id: y, call: {kind: aws, service: secretsmanager, operation: GetSecretValue, params: {SecretId: \"${Token}\"}}}
+      - {id: z, call: {kind: aws, service: secretsmanager, operation: DescribeSecret, params: {SecretId: \"arn:aws:secretsmanager:eu-west-1:1:secret:gh-AbCdEf\"}}}
+",
+        )
+        .unwrap();
+        let show = |action: &str| -> Vec<String> {
+            g.by_action[action]
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            show("dynamodb:Query"),
+            [
+                "${Table}/index/ByUser if it holds an ARN, else arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}/index/ByUser"
+            ]
+        );
+        assert_eq!(
+            show("secretsmanager:GetSecretValue"),
+            [
+                "${Token} if it holds an ARN, else arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Token}-??????"
+            ]
+        );
+        assert_eq!(
+            show("secretsmanager:DescribeSecret"),
+            ["arn:aws:secretsmanager:eu-west-1:1:secret:gh-AbCdEf"]
+        );
     }
 }

@@ -14,6 +14,7 @@
 pub mod bindings;
 pub mod grants;
 pub mod narrow;
+pub mod resource_arn;
 pub mod sizing;
 pub mod skeleton;
 pub mod sub_text;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use vigil_protocol::{HttpAuth, HttpCall};
 
 use crate::bindings::Bindings;
+use crate::resource_arn::ResourceArn;
 use crate::sub_text::{HERE, SubText};
 use vigil_aws_model::actions::action_of;
 
@@ -19,8 +20,8 @@ use vigil_aws_model::actions::action_of;
 pub struct Need {
     /// Exact IAM action.
     pub action: String,
-    /// ARN (Sub text), or `*`.
-    pub resource: SubText,
+    /// ARN (Sub text, or a name-or-ARN choice), or `*`.
+    pub resource: ResourceArn,
 }
 
 /// What a call needs, and anything a reviewer should know about it.
@@ -33,10 +34,10 @@ pub struct Derived {
 }
 
 impl Derived {
-    fn need(&mut self, action: impl Into<String>, resource: SubText) {
+    fn need(&mut self, action: impl Into<String>, resource: impl Into<ResourceArn>) {
         self.needs.push(Need {
             action: action.into(),
-            resource,
+            resource: resource.into(),
         });
     }
 }
@@ -46,12 +47,21 @@ fn star() -> SubText {
 }
 
 /// A resource named by `value` (a name or an ARN): ARNs are used as they
-/// are; names go into `name_arn`; unknown values leave the name `*`.
-fn named(value: Option<SubText>, name_arn: impl Fn(&SubText) -> SubText) -> SubText {
+/// are; names go into `name_arn`; unknown values leave the name `*`; a
+/// stack parameter may be either, and CloudFormation picks the form by the
+/// value it is given ([`ResourceArn::NameOrArn`]).
+fn named(value: Option<SubText>, name_arn: impl Fn(&SubText) -> SubText) -> ResourceArn {
     match value {
-        Some(v) if v.starts_with_literal("arn:") => v,
-        Some(v) => name_arn(&v),
-        None => name_arn(&star()),
+        Some(v) if v.starts_with_literal("arn:") => ResourceArn::Fixed(v),
+        Some(v) => match v.whole_ref() {
+            Some(param) => ResourceArn::NameOrArn {
+                param: param.to_owned(),
+                as_name: name_arn(&v),
+                as_arn: v,
+            },
+            None => ResourceArn::Fixed(name_arn(&v)),
+        },
+        None => ResourceArn::Fixed(name_arn(&star())),
     }
 }
 
@@ -84,18 +94,17 @@ pub fn aws_call(
         return Ok(d);
     }
     let get = |k: &str| b.render_value(str_at(params, k));
-    let resources: Vec<SubText> = match service {
+    let resources: Vec<ResourceArn> = match service {
         "dynamodb" => {
             let table = named(get("TableName").or_else(|| get("TableArn")), |n| {
                 regional("dynamodb", "table/", n)
             });
             match get("IndexName") {
-                Some(index) => {
-                    let mut arn = table;
+                Some(index) => vec![table.map(|mut arn| {
                     arn.push_literal("/index/");
                     arn.push(&index);
-                    vec![arn]
-                }
+                    arn
+                })],
                 None => vec![table],
             }
         }
@@ -112,17 +121,17 @@ pub fn aws_call(
             } else if let Some(v) = get("activityArn") {
                 vec![named(Some(v), |_| regional("states", "activity:", &star()))]
             } else {
-                vec![regional("states", "", &star())]
+                vec![regional("states", "", &star()).into()]
             }
         }
         "sqs" => vec![match get("QueueUrl") {
-            Some(url) => queue_arn(&url),
+            Some(url) => queue_arn(&url).into(),
             None => named(get("QueueName"), |n| regional("sqs", "", n)),
         }],
         "logs" => {
             let group = get("logGroupIdentifier").or_else(|| get("logGroupName"));
             let arn = named(group, |n| regional("logs", "log-group:", n));
-            vec![arn.clone().then(":*"), arn]
+            vec![arn.clone().map(|a| a.then(":*")), arn]
         }
         "ssm" => {
             let names: Vec<SubText> = match params.get("Names").and_then(Value::as_array) {
@@ -141,7 +150,7 @@ pub fn aws_call(
             regional("cognito-idp", "userpool/", n)
         })],
         "kinesis" => vec![match get("StreamARN") {
-            Some(arn) => arn,
+            Some(arn) => arn.into(),
             None => named(get("StreamName"), |n| regional("kinesis", "stream/", n)),
         }],
         "events" => {
@@ -162,7 +171,7 @@ pub fn aws_call(
                  narrow it by hand if your policy requires",
                 op.action
             ));
-            vec![star()]
+            vec![star().into()]
         }
     };
     for r in resources {
@@ -383,7 +392,10 @@ mod tests {
         let d = aws_call("dynamodb", "GetItem", &json!({"TableName": "${Table}"}), &b).unwrap();
         assert_eq!(
             arns(&d),
-            [("dynamodb:GetItem".into(), format!("{T}${{Table}}"))]
+            [(
+                "dynamodb:GetItem".into(),
+                format!("${{Table}} if it holds an ARN, else {T}${{Table}}")
+            )]
         );
         let d = aws_call(
             "dynamodb",

@@ -79,6 +79,14 @@ impl SubText {
         self.is_plain().then(|| self.0.replace("${!", "${"))
     }
 
+    /// The parameter this text is exactly a reference to (`${TaskTable}`),
+    /// if it is one; pseudo parameters (`AWS::Region`) are not.
+    pub fn whole_ref(&self) -> Option<&str> {
+        let name = self.0.strip_prefix("${")?.strip_suffix('}')?;
+        let is_param = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric());
+        is_param.then_some(name)
+    }
+
     /// True when the whole text is one wildcard.
     pub fn is_wildcard(&self) -> bool {
         self.0 == "*"
@@ -120,6 +128,23 @@ mod tests {
         assert!(!s.is_plain());
         let p = SubText::literal("x${y}");
         assert_eq!(p.plain().as_deref(), Some("x${y}"));
+    }
+
+    #[test]
+    fn whole_references_are_told_apart() {
+        let mut p = SubText::new();
+        p.push_ref("TaskTable");
+        assert_eq!(p.whole_ref(), Some("TaskTable"));
+        for other in [
+            "${AWS::Region}",
+            "x${TaskTable}",
+            "${TaskTable}x",
+            "${!x}",
+            "Tasks",
+            "*",
+        ] {
+            assert_eq!(SubText::raw(other).whole_ref(), None, "{other}");
+        }
     }
 
     #[test]

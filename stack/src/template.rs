@@ -31,8 +31,8 @@ use vigil_state_machine::{ParamName, Suite, validate};
 
 use crate::bindings::{Binding, Bindings};
 use crate::grants::{Grants, derive};
+use crate::resource_arn::ResourceArn;
 use crate::sizing::{PROVIDER_MEMORY_MB, provider_timeout_seconds};
-use crate::sub_text::SubText;
 use crate::{SynthError, skeleton};
 
 /// The substitution key of the provider function's ARN.
@@ -87,13 +87,6 @@ fn id(s: &str) -> LogicalId {
 
 fn action(a: &str) -> IamAction {
     IamAction::new(a).expect("vigil's own actions are exact")
-}
-
-fn sub(text: &SubText) -> Expr {
-    match text.plain() {
-        Some(p) => Expr::Str(p),
-        None => Expr::Sub(text.as_str().to_owned()),
-    }
 }
 
 fn allow(actions: &[&str], resources: Vec<Expr>) -> Statement {
@@ -248,12 +241,18 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
         vec![Expr::get_att("ProviderLogGroup", "Arn")],
     )];
     for (actions, resources) in grants.statements() {
+        for param in ResourceArn::conditions(&resources) {
+            template.conditions.insert(
+                ResourceArn::condition_name(&param),
+                ResourceArn::condition(&param),
+            );
+        }
         statements.push(Statement {
             sid: None,
             effect: Effect::Allow,
             principal: None,
             action: actions.iter().map(|a| action(a)).collect(),
-            resource: resources.iter().map(sub).collect(),
+            resource: resources.iter().map(ResourceArn::to_expr).collect(),
             condition: None,
         });
     }
@@ -278,18 +277,31 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
         let mut key_policy = vec![Statement {
             sid: Some("AccountAdministersTheKey".into()),
             effect: Effect::Allow,
-            principal: Some(Principal::aws([root])),
+            principal: Some(Principal::aws([root.clone()])),
             action: KEY_ADMIN_ACTIONS.iter().map(|a| action(a)).collect(),
             resource: vec![Expr::Str("*".into())],
             condition: None,
         }];
+        // The provider's role is created in this same stack, seconds
+        // before the key. KMS refuses a key policy whose principal it
+        // cannot see yet (MalformedPolicyDocumentException), and the key's
+        // CloudFormation handler does not retry that, so naming the role
+        // as principal can fail a first deploy. The principal is the
+        // account instead (which makes the role's own IAM policy count),
+        // and a condition on the calling principal's ARN keeps the use to
+        // the provider's role: condition values are not checked for
+        // existence, so nothing races.
+        let provider_role = serde_json::to_value(Expr::get_att("ProviderRole", "Arn"))
+            .unwrap_or(serde_json::Value::Null);
         key_policy.push(Statement {
             sid: Some("ProviderSealsCaptures".into()),
             effect: Effect::Allow,
-            principal: Some(Principal::aws([Expr::get_att("ProviderRole", "Arn")])),
+            principal: Some(Principal::aws([root.clone()])),
             action: vec![action("kms:Decrypt"), action("kms:GenerateDataKey")],
             resource: vec![Expr::Str("*".into())],
-            condition: None,
+            condition: Some(serde_json::json!({
+                "ArnEquals": {"aws:PrincipalArn": provider_role}
+            })),
         });
         r.insert(
             id("SealingKey"),
@@ -426,8 +438,14 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
 }
 
 /// What the account root needs to keep administering the sealing key,
-/// listed one by one (no `kms:*`).
-const KEY_ADMIN_ACTIONS: [&str; 14] = [
+/// listed one by one (no `kms:*`): every key-level action the
+/// CloudFormation handlers of `AWS::KMS::Key` and `AWS::KMS::Alias` use to
+/// create, read, update and delete them (their resource schemas'
+/// `handlers.*.permissions`) — an update, and the rollback of one, needs
+/// `UpdateKeyDescription` and `ListResourceTags` too — plus
+/// `CancelKeyDeletion` to undo a deletion by hand. `CreateKey`,
+/// `ListKeys` and `ListAliases` are not actions on a key.
+pub const KEY_ADMIN_ACTIONS: [&str; 17] = [
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
     "kms:DeleteAlias",
@@ -438,10 +456,13 @@ const KEY_ADMIN_ACTIONS: [&str; 14] = [
     "kms:EnableKeyRotation",
     "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
     "kms:PutKeyPolicy",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 ];
 
 /// What Step Functions needs to deliver logs to CloudWatch Logs.

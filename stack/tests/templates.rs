@@ -200,12 +200,25 @@ fn stack_outputs_become_parameters_substitutions_and_narrow_arns() {
         s.stack_output_parameters(),
         [("TaskTable".to_owned(), "TaskTableName".to_owned())]
     );
-    let policy = t["Resources"]["ProviderPolicy"]["Properties"]["PolicyDocument"].to_string();
-    assert!(
-        policy.contains(
-            "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TaskTable}"
-        ),
-        "{policy}"
+    // The output may hold the table's name or its ARN (CDK apps output
+    // either): CloudFormation picks the resource by the bound value.
+    let statements = &t["Resources"]["ProviderPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    let get_item = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == json!(["dynamodb:GetItem"]))
+        .unwrap();
+    assert_eq!(
+        get_item["Resource"],
+        json!([{"Fn::If": ["TaskTableIsArn",
+            {"Fn::Sub": "${TaskTable}"},
+            {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TaskTable}"}]}])
+    );
+    assert_eq!(
+        t["Conditions"],
+        json!({"TaskTableIsArn": {"Fn::Equals": [
+            {"Fn::Select": [0, {"Fn::Split": [":", {"Ref": "TaskTable"}]}]}, "arn"]}})
     );
     assert!(t["Resources"].get("SealingKey").is_none());
     lint(&t, "stack-output");
@@ -229,6 +242,44 @@ fn secret_captures_get_a_key_only_the_provider_may_use() {
     assert!(policy.contains("secret:app/token-??????"), "{policy}");
     let key_policy = key["Properties"]["KeyPolicy"].to_string();
     assert!(!key_policy.contains("kms:*"), "{key_policy}");
+    // KMS refuses a principal it cannot see yet, and the key's handler
+    // does not retry: no principal of the key policy may be a resource of
+    // this template. The provider's role is named in a condition instead.
+    let created: Vec<&String> = t["Resources"].as_object().unwrap().keys().collect();
+    for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap()
+    {
+        let principal = statement["Principal"].to_string();
+        for id in &created {
+            assert!(
+                !principal.contains(&format!("\"{id}\"")),
+                "the key policy names `{id}`, created in the same stack, as a principal: {statement}"
+            );
+        }
+    }
+    let provider = key["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == json!("ProviderSealsCaptures"))
+        .unwrap();
+    assert_eq!(
+        provider["Principal"],
+        json!({"AWS": [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}]})
+    );
+    assert_eq!(
+        provider["Condition"],
+        json!({"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["ProviderRole", "Arn"]}}})
+    );
+    // What the key's CloudFormation handler uses on update and rollback.
+    for a in [
+        "kms:UpdateKeyDescription",
+        "kms:ListResourceTags",
+        "kms:UpdateAlias",
+    ] {
+        assert!(key_policy.contains(a), "{a}: {key_policy}");
+    }
     lint(&t, "sealing");
 }
 
