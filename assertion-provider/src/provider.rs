@@ -162,13 +162,13 @@ impl Provider {
             last_mismatch: None,
         });
         state.invocation_retries += req.retry_count;
-        let mut captures = req.captures.clone();
+        let mut captures = CaptureTable::default();
         // The latest mismatch seen in this invocation, in full: a poll that
         // ends on a transient error reports it rather than the blip.
         let mut last_mismatch: Option<Report> = None;
         loop {
             state.attempt += 1;
-            let result = self.attempt(&step, &req.params, &captures).await;
+            let result = self.attempt(&step, &req.params, &req.captures).await;
             let now = self.clock.now();
             let (verdict, outcome, wait) = match result {
                 AttemptResult::Matched(new) => {
@@ -275,9 +275,13 @@ impl Provider {
                 poll: state,
                 report,
             };
+            // The state holds the earlier captures next to this response:
+            // the response gets what is left of the branch's share.
+            let held = serde_json::to_vec(&req.captures).map_or(0, |v| v.len());
             let limit = req
                 .max_response_bytes
-                .map_or(MAX_RESPONSE_BYTES, |m| m.min(MAX_RESPONSE_BYTES));
+                .map_or(MAX_RESPONSE_BYTES, |m| m.min(MAX_RESPONSE_BYTES))
+                .saturating_sub(held);
             return fit_response(response, limit);
         }
     }
@@ -300,7 +304,7 @@ impl Provider {
         ProviderResponse {
             verdict: Verdict::Fail,
             wait_seconds: None,
-            captures: req.captures.clone(),
+            captures: CaptureTable::default(),
             poll: req.poll.clone().unwrap_or(PollState {
                 attempt: 1,
                 first_attempt_at: now,

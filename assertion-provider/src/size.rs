@@ -55,8 +55,10 @@ pub fn fit_response(mut response: ProviderResponse, limit: usize) -> ProviderRes
             kind: ErrorKind::InvalidStep,
             code: Some("ResponseTooLarge".into()),
             message: format!(
-                "the step's response would be {bytes} bytes, over the {limit}-byte limit, because of its \
-                 captures; capture a narrower path (a field rather than a whole list)"
+                "the step's response would be {bytes} bytes, over the {limit} bytes it may take (its \
+                 branch's share of Step Functions' 256 KiB state, less the captures earlier steps \
+                 hold), because of its captures; capture a narrower path (a field rather than a \
+                 whole list)"
             ),
             status: None,
         },

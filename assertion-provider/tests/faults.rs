@@ -190,7 +190,7 @@ async fn one_run(i: u64, kind: Kind, moto: &str, stub: &str, ready: &Readiness) 
         };
         counted += last.report.transient_errors;
         attempts += last.report.attempt;
-        captures = last.captures.clone();
+        captures.merge(last.captures.clone());
         if last.verdict == Verdict::Fail {
             let expected_path = match kind {
                 Kind::FailsOnAws => Some(("item-done", "$['Item']['state']['S']")),

@@ -257,7 +257,7 @@ async fn cognito_login_with_a_password_from_a_secret_capture() {
     let mut answers = String::new();
     let mut run = async |step: Value| {
         let r = p.handle(request(step, captures.clone(), None), None).await;
-        captures = r.captures.clone();
+        captures.merge(r.captures.clone());
         answers.push_str(&serde_json::to_string(&r).unwrap());
         r
     };

@@ -127,6 +127,9 @@ async fn captures_flow_into_later_steps_and_secrets_stay_sealed() {
         .handle(request(step2.clone(), r1.captures.clone(), None), None)
         .await;
     assert_eq!(r2.verdict, Verdict::Pass, "{}", report_text(&r2));
+    // A response carries the step's own captures only: the state machine
+    // merges them into what it holds, so nothing sits in the state twice.
+    assert!(r2.captures.0.is_empty(), "{:?}", r2.captures);
 
     // When it mismatches, the report says where but never shows the secret.
     aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {

@@ -161,7 +161,7 @@ async fn run_branch(
                 }
                 Verdict::Pass => {
                     done.insert(format!("s{k}"), resp.report);
-                    captures = resp.captures;
+                    captures.merge(resp.captures);
                     break;
                 }
                 Verdict::Fail => {

@@ -557,3 +557,48 @@ async fn failed_invocations_are_retried_by_the_state_machine_and_counted() {
         "no invocation fault was injected: the check would prove nothing"
     );
 }
+
+/// A capture of 150 KiB, more than half the 256 KiB state, flows through
+/// later steps: the state holds each capture once (a response brings only
+/// its step's captures, and the state machine merges them). Echoed back
+/// whole, it sat in the state twice after the next Task, and moto's engine,
+/// like Step Functions, failed the execution with the uncatchable
+/// `States.DataLimitExceeded` and no report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_near_the_state_limit_is_held_once() {
+    let blob = "x".repeat(150 * 1024);
+    let api = support::Stub::start(move |req| {
+        if req.path == "/big" {
+            support::Reply::json(200, json!({"blob": blob}))
+        } else {
+            support::Reply::json(200, json!({"ok": true}))
+        }
+    })
+    .await;
+    let chain = start_chain(&[]).await;
+    let suite = std::env::temp_dir().join(format!("vigil-sfn-big-{}.yaml", std::process::id()));
+    std::fs::write(
+        &suite,
+        format!(
+            "suite: big\nscenarios:\n  one:\n    steps:\n      - id: fetch\n        call: {{kind: http, url: \"{0}/big\"}}\n        capture: {{blob: {{path: $.body.blob}}}}\n      - id: check\n        call: {{kind: http, url: \"{0}/ok\"}}\n        expect: {{status: 200, body: {{ok: true}}}}\n      - id: again\n        call: {{kind: http, url: \"{0}/ok\"}}\n        expect: {{body: {{ok: true}}}}\n",
+            api.url
+        ),
+    )
+    .unwrap();
+    let (status, output, failure, events) = execute(&chain.moto, &suite, "big").await;
+    assert_eq!(status, "SUCCEEDED", "{failure:#}");
+    assert_eq!(output["failed"], json!(false), "{output:#}");
+    // The largest state the run went through stays under the limit with
+    // the capture in it once.
+    let largest = events
+        .iter()
+        .filter_map(|e| e["stateExitedEventDetails"]["output"].as_str())
+        .map(str::len)
+        .max()
+        .unwrap();
+    assert!(
+        (150 * 1024..200 * 1024).contains(&largest),
+        "largest state: {largest} bytes"
+    );
+    std::fs::remove_file(suite).ok();
+}

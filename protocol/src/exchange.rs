@@ -59,7 +59,13 @@ pub struct ProviderResponse {
     /// integers); the provider already clamped it to the deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_seconds: Option<u64>,
-    /// Captures including this step's (sealed where secret).
+    /// This step's own captures (sealed where secret), nothing else: the
+    /// state machine merges them into the captures it holds
+    /// (`States.JsonMerge`), so each capture sits in the 256 KiB state
+    /// once. Echoing the whole table back held every earlier capture twice
+    /// between the Task and the next state, and a state over the limit
+    /// fails the execution with `States.DataLimitExceeded`, which no
+    /// `Catch` can handle.
     pub captures: CaptureTable,
     /// State for the next attempt.
     pub poll: PollState,

@@ -420,7 +420,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                 "Type": "Pass",
                 "Parameters": {
                     "params.$": "$.params",
-                    "captures.$": "$.last.r.captures",
+                    "captures.$": "States.JsonMerge($.captures, $.last.r.captures, false)",
                     "steps.$": "$.steps",
                     "last": {"r": {"poll": null}}
                 },
