@@ -370,6 +370,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                     |p| format!("Polls for up to {}.", vigil_matchers::duration_text::format(p.timeout))
                 ),
                 "Resource": "arn:aws:states:::lambda:invoke",
+                "TimeoutSeconds": crate::provider_timeout::task_timeout(suite).as_secs(),
                 "Parameters": {
                     "FunctionName": options.provider_function,
                     "Payload": {

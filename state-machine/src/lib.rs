@@ -1,8 +1,5 @@
 //! vigil suites: the model, read from YAML/JSON files or built in Rust,
-//! and its validation.
-//!
-//! The compiler to a Step Functions definition joins this crate next
-//! (issue 4, in progress): see the README's status section.
+//! its validation, and its compilation to a Step Functions definition.
 
 mod aws_calls;
 pub mod builder;
@@ -10,6 +7,7 @@ pub mod compile;
 mod load;
 mod names;
 pub mod partial_run;
+pub mod provider_timeout;
 pub mod run_report;
 pub mod schema;
 mod shape_errors;

@@ -59,6 +59,14 @@ fn steps_travel_as_strings_and_names_fit() {
                     .expect("the step is a string");
                 let step = StepSpec::from_wire(text).unwrap();
                 assert!(name.ends_with(step.id.as_str()), "{name} runs {}", step.id);
+                // Bounded a little above the provider function's timeout
+                // (a hung provider ends as States.Timeout, reported).
+                let bound = vigil_state_machine::provider_timeout::provider_timeout(&suite);
+                assert_eq!(
+                    state["TimeoutSeconds"].as_u64(),
+                    Some(bound.as_secs() + 30),
+                    "{name}"
+                );
             }
         }
     }
