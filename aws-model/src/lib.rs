@@ -20,6 +20,7 @@ pub mod check;
 #[allow(clippy::all)]
 pub mod iam;
 pub mod inputs;
+pub mod partition;
 #[allow(clippy::all)]
 pub mod services;
 

@@ -205,13 +205,50 @@ impl Artifacts {
     /// The `TemplateURL` of an uploaded template. CloudFormation reads it
     /// from its own S3, so the URL has S3's AWS form even when this process
     /// talks to an endpoint override (an emulator resolves it the same way):
-    /// virtual-hosted, or path style for bucket names with dots (TLS).
+    /// in the commercial partition virtual-hosted, or path style for bucket
+    /// names with dots (TLS); elsewhere path style on the partition's
+    /// regional endpoint (`s3.cn-north-1.amazonaws.com.cn`), the form the
+    /// AWS CLI sends.
     pub fn url(sdk: &aws_config::SdkConfig, bucket: &str, key: &str) -> String {
-        let region = sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
-        if bucket.contains('.') {
-            format!("https://s3.{region}.amazonaws.com/{bucket}/{key}")
-        } else {
-            format!("https://{bucket}.s3.{region}.amazonaws.com/{key}")
-        }
+        template_url(
+            sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1"),
+            bucket,
+            key,
+        )
+    }
+}
+
+/// [`Artifacts::url`] for a region.
+fn template_url(region: &str, bucket: &str, key: &str) -> String {
+    use vigil_aws_model::partition::{AWS, Partition};
+    if Partition::of_region(region) == AWS && !bucket.contains('.') {
+        format!("https://{bucket}.s3.{region}.{}/{key}", AWS.dns_suffix)
+    } else {
+        format!("{}/{bucket}/{key}", Partition::s3_endpoint(region))
+    }
+}
+
+#[cfg(test)]
+mod template_url_tests {
+    use super::template_url;
+
+    #[test]
+    fn template_urls_follow_the_partition() {
+        assert_eq!(
+            template_url("eu-west-1", "b", "k/t.json"),
+            "https://b.s3.eu-west-1.amazonaws.com/k/t.json"
+        );
+        assert_eq!(
+            template_url("eu-west-1", "my.bucket", "t.json"),
+            "https://s3.eu-west-1.amazonaws.com/my.bucket/t.json"
+        );
+        assert_eq!(
+            template_url("cn-north-1", "b", "t.json"),
+            "https://s3.cn-north-1.amazonaws.com.cn/b/t.json"
+        );
+        assert_eq!(
+            template_url("us-gov-west-1", "b", "t.json"),
+            "https://s3.us-gov-west-1.amazonaws.com/b/t.json"
+        );
     }
 }

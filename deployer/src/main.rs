@@ -17,6 +17,7 @@ mod junit;
 mod local;
 mod params;
 mod preflight;
+mod stack_name;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,7 +64,7 @@ enum Command {
         /// The suite (.yaml, .yml or .json).
         suite: PathBuf,
         /// Stack name (default: `vigil-<suite>`).
-        #[arg(long)]
+        #[arg(long, value_parser = stack_name::parse)]
         stack: Option<String>,
         /// The application stack whose outputs bind `stack_output` parameters.
         #[arg(long, value_name = "NAME")]
@@ -82,7 +83,7 @@ enum Command {
         #[arg(long)]
         bucket: Option<String>,
         /// The stack that owns vigil's bootstrap bucket.
-        #[arg(long, default_value = commands::deploy::DEFAULT_BOOTSTRAP)]
+        #[arg(long, default_value = commands::deploy::DEFAULT_BOOTSTRAP, value_parser = stack_name::parse)]
         bootstrap_stack: String,
         /// Where the synthesized files are written.
         #[arg(short, long, default_value = "out")]
@@ -92,13 +93,13 @@ enum Command {
     /// when no other vigil stack uses it).
     Destroy {
         /// Stack name.
-        #[arg(long, required_unless_present = "suite")]
+        #[arg(long, required_unless_present = "suite", value_parser = stack_name::parse)]
         stack: Option<String>,
         /// The suite, for its default stack name `vigil-<suite>`.
         #[arg(long)]
         suite: Option<PathBuf>,
         /// The stack that owns vigil's bootstrap bucket.
-        #[arg(long, default_value = commands::deploy::DEFAULT_BOOTSTRAP)]
+        #[arg(long, default_value = commands::deploy::DEFAULT_BOOTSTRAP, value_parser = stack_name::parse)]
         bootstrap_stack: String,
         /// Keep the bootstrap bucket even when it is empty.
         #[arg(long)]
@@ -153,7 +154,7 @@ enum Command {
         state_machine_arn: Option<String>,
         /// The vigil stack (its `StateMachineArn` output); default
         /// `vigil-<suite>`, the name `deploy` gives it.
-        #[arg(long)]
+        #[arg(long, value_parser = stack_name::parse)]
         stack: Option<String>,
         /// The suite (for its name and the steps that did not run).
         #[arg(long)]

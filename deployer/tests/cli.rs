@@ -472,6 +472,20 @@ fn bad_input_gets_one_clear_error_each() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.yaml: cannot read"));
+    // A stack name the state machine inside could not take fails before
+    // anything is built or created.
+    let long = format!("vigil-{}", "x".repeat(80));
+    let out = vigil()
+        .args(["deploy", "examples/smoke.yaml", "--stack", &long])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("has 86 characters; vigil names the stack's state machine after the stack"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
