@@ -162,13 +162,8 @@ impl Drop for Progress {
 
 /// Prints each attempt the provider reports while the execution runs, and
 /// records it in `partial` (what an interrupted `run` or `report` writes).
-fn print_progress(
-    events: &[Value],
-    seen: &mut usize,
-    partial: &Mutex<PartialRun>,
-    progress: &mut Progress,
-) {
-    for e in events.iter().skip(*seen) {
+fn print_progress(events: &[Value], partial: &Mutex<PartialRun>, progress: &mut Progress) {
+    for e in events {
         if let Some(error) = e["taskFailedEventDetails"]["error"]
             .as_str()
             .filter(|err| err.starts_with("Lambda."))
@@ -197,7 +192,50 @@ fn print_progress(
             progress.attempt(step, &report["attempt"], summary);
         }
     }
-    *seen = events.len();
+}
+
+/// One page of an execution's history: `maxResults` is at most 1,000 and
+/// a long run has many more (up to 25,000 events).
+const HISTORY_PAGE: u32 = 1000;
+
+/// The events of an execution newer than event `after` (ids only grow),
+/// oldest first: read newest first, page by page, until `after` is
+/// reached, so a long history costs a page per look, not all of them.
+async fn events_after<F, Fut>(call: &F, arn: &str, after: i64) -> anyhow::Result<Vec<Value>>
+where
+    F: Fn(&'static str, Value) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Value>>,
+{
+    let mut newer = Vec::new();
+    let mut token: Option<String> = None;
+    'pages: loop {
+        let mut params =
+            json!({"executionArn": arn, "maxResults": HISTORY_PAGE, "reverseOrder": true});
+        if let Some(t) = &token {
+            params["nextToken"] = json!(t);
+        }
+        let page = call("GetExecutionHistory", params).await?;
+        for e in page["events"].as_array().into_iter().flatten() {
+            if e["id"].as_i64().is_some_and(|id| id <= after) {
+                break 'pages;
+            }
+            newer.push(e.clone());
+        }
+        match page["nextToken"].as_str() {
+            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    newer.reverse();
+    Ok(newer)
+}
+
+/// The newest event id among `events` (or `seen` when there are none).
+fn last_id(events: &[Value], seen: i64) -> i64 {
+    events
+        .iter()
+        .filter_map(|e| e["id"].as_i64())
+        .fold(seen, i64::max)
 }
 
 /// Waits for the execution to end and returns its report and console link.
@@ -217,7 +255,7 @@ pub async fn follow(
         }
     };
     let mut last_status = String::new();
-    let mut seen = 0usize;
+    let mut seen = 0i64;
     let mut progress = Progress::new();
     let described = loop {
         let d = call("DescribeExecution", json!({"executionArn": arn})).await?;
@@ -226,18 +264,14 @@ pub async fn follow(
             progress.say(&format!("{arn}: {status}"));
             last_status = status.clone();
         }
+        // Live progress: the attempts recorded since the last look (also
+        // the last ones, once it has ended).
+        if let Ok(events) = events_after(&call, arn, seen).await {
+            print_progress(&events, &partial, &mut progress);
+            seen = last_id(&events, seen);
+        }
         if status != "RUNNING" && status != "PENDING_REDRIVE" {
             break d;
-        }
-        // Live progress: the attempts recorded since the last look.
-        if let Ok(h) = call(
-            "GetExecutionHistory",
-            json!({"executionArn": arn, "maxResults": 1000}),
-        )
-        .await
-            && let Some(events) = h["events"].as_array()
-        {
-            print_progress(events, &mut seen, &partial, &mut progress);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
@@ -252,11 +286,13 @@ pub async fn follow(
             serde_json::from_str(output).context("the execution's output is not a vigil report")?;
         return Ok((report, link));
     }
-    // Failed (or stopped): the Report state's output is in the history.
+    // Failed (or stopped): the Report state's output is in the history,
+    // near its end: read it newest first, every page if need be.
     let mut token: Option<String> = None;
     let mut report: Option<RunReport> = None;
-    loop {
-        let mut params = json!({"executionArn": arn, "maxResults": 1000});
+    'pages: loop {
+        let mut params =
+            json!({"executionArn": arn, "maxResults": HISTORY_PAGE, "reverseOrder": true});
         if let Some(t) = &token {
             params["nextToken"] = json!(t);
         }
@@ -267,6 +303,7 @@ pub async fn follow(
                 && let Some(out) = exited["output"].as_str()
             {
                 report = serde_json::from_str(out).ok();
+                break 'pages;
             }
         }
         match page["nextToken"].as_str() {

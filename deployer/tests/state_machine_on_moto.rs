@@ -72,14 +72,21 @@ async fn execute_with(
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
-    let history = aws(
-        &c,
-        "stepfunctions",
-        "GetExecutionHistory",
-        json!({"executionArn": ex_arn}),
-    )
-    .await;
-    let events = history["events"].as_array().cloned().unwrap_or_default();
+    // Every page (the chain pages the history as Step Functions does).
+    let mut events: Vec<Value> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut params = json!({"executionArn": ex_arn, "maxResults": 1000});
+        if let Some(t) = &token {
+            params["nextToken"] = json!(t);
+        }
+        let page = aws(&c, "stepfunctions", "GetExecutionHistory", params).await;
+        events.extend(page["events"].as_array().cloned().unwrap_or_default());
+        match page["nextToken"].as_str() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
     let status = d["status"].as_str().unwrap().to_owned();
     let output: Value = d["output"]
         .as_str()
@@ -600,5 +607,156 @@ async fn a_capture_near_the_state_limit_is_held_once() {
         (150 * 1024..200 * 1024).contains(&largest),
         "largest state: {largest} bytes"
     );
+    std::fs::remove_file(suite).ok();
+}
+
+/// A history longer than a page: the chain's moto pages GetExecutionHistory
+/// as Step Functions does (at most 1,000 events a call), and `vigil run`
+/// still shows every step's attempt and finds the report at the end. On
+/// moto as it ships (`VIGIL_MOTO_UNPATCHED=history-paging`) every event
+/// comes back in one answer whatever `maxResults` says: the patch is still
+/// needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn histories_longer_than_a_page_are_read_whole() {
+    let unpatched = start_chain_with(&[], &[("VIGIL_MOTO_UNPATCHED", "history-paging")]).await;
+    let chain = start_chain(&[]).await;
+    let steps: String = (1..=100)
+        .map(|i| {
+            let expect = if i == 100 {
+                ", expect: {TableNames: [nope]}"
+            } else {
+                ""
+            };
+            format!(
+                "      - {{id: s{i}, call: {{kind: aws, service: dynamodb, operation: ListTables}}{expect}}}\n"
+            )
+        })
+        .collect();
+    let suite = std::env::temp_dir().join(format!("vigil-sfn-long-{}.yaml", std::process::id()));
+    std::fs::write(
+        &suite,
+        format!("suite: long\nscenarios:\n  one:\n    steps:\n{steps}"),
+    )
+    .unwrap();
+
+    let page = |moto: String, params: Value| async move {
+        aws(
+            &aws_client(&moto),
+            "stepfunctions",
+            "GetExecutionHistory",
+            params,
+        )
+        .await
+    };
+    // moto as it ships ignores maxResults.
+    let (_, _, _, events) = execute(&unpatched.moto, &suite, "long").await;
+    assert!(events.len() > 1000, "{}", events.len());
+    let ex_arn = "arn:aws:states:us-east-1:123456789012:execution:long:".to_owned();
+    let listed = aws(
+        &aws_client(&unpatched.moto),
+        "stepfunctions",
+        "ListExecutions",
+        json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:long"}),
+    )
+    .await;
+    let first = listed["executions"][0]["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(first.starts_with(&ex_arn), "{first}");
+    let all = page(
+        unpatched.moto.clone(),
+        json!({"executionArn": first, "maxResults": 5}),
+    )
+    .await;
+    assert!(
+        all["events"].as_array().unwrap().len() > 1000 && all.get("nextToken").is_none(),
+        "moto pages the history by itself now: drop tests/support/moto_history_paging.py"
+    );
+    drop(unpatched);
+
+    // The chain's moto pages: 5 a call, newest first on request, tokens
+    // that resume where they stopped, a foreign token refused.
+    let (status, _, failure, events) = execute(&chain.moto, &suite, "long").await;
+    assert_eq!(status, "FAILED", "{failure:#}");
+    assert!(events.len() > 1000, "{}", events.len());
+    let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, (1..=ids.len() as i64).collect::<Vec<_>>());
+    let listed = aws(
+        &aws_client(&chain.moto),
+        "stepfunctions",
+        "ListExecutions",
+        json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:long"}),
+    )
+    .await;
+    let arn = listed["executions"][0]["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p1 = page(
+        chain.moto.clone(),
+        json!({"executionArn": arn, "maxResults": 5, "reverseOrder": true}),
+    )
+    .await;
+    let newest: Vec<i64> = p1["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    let n = ids.len() as i64;
+    assert_eq!(newest, [n, n - 1, n - 2, n - 3, n - 4]);
+    let p2 = page(
+        chain.moto.clone(),
+        json!({"executionArn": arn, "maxResults": 5, "reverseOrder": true, "nextToken": p1["nextToken"]}),
+    )
+    .await;
+    assert_eq!(p2["events"][0]["id"], json!(n - 5));
+    let bad = aws_client(&chain.moto)
+        .call(
+            "stepfunctions",
+            "GetExecutionHistory",
+            &json!({"executionArn": arn, "nextToken": "bm90LWEtdG9rZW4="}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code.as_deref(), Some("InvalidToken"), "{bad:?}");
+
+    // `vigil run` follows an execution of more than a page: the first
+    // step's attempt (on the last page back) and the failing one are both
+    // shown, and the report is the one the history holds.
+    let report_file = std::env::temp_dir().join(format!("vigil-long-{}.json", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "run",
+            "--state-machine-arn",
+            "arn:aws:states:us-east-1:123456789012:stateMachine:long",
+        ])
+        .arg("--suite")
+        .arg(&suite)
+        .args(["--commit", "0123456789abcdef", "--attempt", "1", "--json"])
+        .arg(&report_file)
+        .env("AWS_ENDPOINT_URL", &chain.moto)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("  s1 attempt 1: matched"), "{stderr}");
+    assert!(stderr.contains("  s100 attempt 1: "), "{stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap();
+    assert_eq!(
+        report["scenarios"][0]["failed_step"],
+        json!("s100"),
+        "{report}"
+    );
+    assert_eq!(
+        report["scenarios"][0]["steps"].as_object().unwrap().len(),
+        99
+    );
+    std::fs::remove_file(report_file).ok();
     std::fs::remove_file(suite).ok();
 }

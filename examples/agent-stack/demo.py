@@ -202,15 +202,7 @@ def dump_executions(aws, out_dir):
     for machine in sfn.list_state_machines()["stateMachines"]:
         for ex in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
             arn = ex["executionArn"]
-            events, token = [], None
-            while True:
-                page = sfn.get_execution_history(executionArn=arn, maxResults=1000,
-                                                 **({"nextToken": token} if token else {}))
-                events += page["events"]
-                # moto ignores nextToken and repeats the page: stop on a repeat.
-                if not page.get("nextToken") or page.get("nextToken") == token:
-                    break
-                token = page["nextToken"]
+            events = all_events(sfn, arn)
             record = {"describe": sfn.describe_execution(executionArn=arn), "history": events}
             (out_dir / f"{ex['name']}.json").write_text(json.dumps(record, indent=1, default=str))
 
@@ -251,10 +243,17 @@ def serial_suite(suite, tmp):
     return out
 
 
+def all_events(sfn, execution_arn):
+    """Every event of an execution, page after page."""
+    pages = sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn, PaginationConfig={"PageSize": 1000})
+    return [e for page in pages for e in page["events"]]
+
+
 def history_stats(aws, execution_arn):
     sfn = aws["stepfunctions"]
     d = sfn.describe_execution(executionArn=execution_arn)
-    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    events = all_events(sfn, execution_arn)
     transitions = sum(1 for e in events if e["type"].endswith("StateEntered"))
     return {
         "status": d["status"],

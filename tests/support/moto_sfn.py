@@ -13,7 +13,8 @@ behave as vigil's deploy expects from AWS (see the two sections below):
 state machines made by a stack land in the executing backend and honour
 `Definition`/`DefinitionSubstitutions`; Outputs exist; a failed resource gives
 a *_FAILED event and a rollback status; "no changes" gives a FAILED change set;
-KMS keys made by a stack keep their tags.
+KMS keys made by a stack keep their tags. GetExecutionHistory pages its
+events as Step Functions does (moto_history_paging.py).
 
 With VIGIL_INVOKE_FAULTS=RATE:SEED (e.g. `0.25:7`) the proxy fails that
 share of Lambda Invoke requests the way the Lambda service does when it is
@@ -411,6 +412,13 @@ if "transact-write-items" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").spli
             return _call_action(self)
 
     DynamoHandler.call_action = _serialized_call_action
+
+# --- GetExecutionHistory: paged as Step Functions pages it -------------------
+# (tests/support/moto_history_paging.py says what and why.)
+if "history-paging" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(","):
+    import moto_history_paging  # noqa: E402
+
+    moto_history_paging.apply()
 
 from moto.server import main  # noqa: E402  (after the config change)
 
