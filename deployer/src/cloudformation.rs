@@ -304,6 +304,15 @@ impl Stacks {
                     s.status
                 );
             }
+            if matches!(
+                s.status.as_str(),
+                "UPDATE_ROLLBACK_FAILED" | "DELETE_FAILED"
+            ) {
+                let events = self.events(name).await?;
+                if let Some(advice) = stuck_advice(name, &s.status, &events) {
+                    bail!("{advice}");
+                }
+            }
             if s.status == "ROLLBACK_COMPLETE" || s.status == "ROLLBACK_FAILED" {
                 // A stack whose creation failed cannot be updated, only replaced.
                 eprintln!(
@@ -426,6 +435,12 @@ impl Stacks {
         );
         match info {
             Some(s) if ok => Ok(Deployed::Changed(s)),
+            Some(s) if stuck_advice(name, &s.status, &events).is_some() => {
+                bail!(
+                    "deploying stack `{name}` failed, and so did its rollback: {}",
+                    stuck_advice(name, &s.status, &events).unwrap_or_default()
+                )
+            }
             other => {
                 let status = other
                     .map(|s| s.status)
@@ -456,12 +471,64 @@ impl Stacks {
         match after {
             None => Ok(true),
             Some(s) if s.status == "DELETE_COMPLETE" => Ok(true),
-            Some(s) => bail!(
-                "deleting stack `{name}` failed ({}); first failure: {}",
-                s.status,
-                first_failure(&events).unwrap_or_else(|| "no resource reported one".into())
-            ),
+            Some(s) => match stuck_advice(name, &s.status, &events) {
+                Some(advice) => bail!("{advice}"),
+                None => bail!(
+                    "deleting stack `{name}` failed ({}); first failure: {}",
+                    s.status,
+                    first_failure(&events).unwrap_or_else(|| "no resource reported one".into())
+                ),
+            },
         }
+    }
+}
+
+/// The resources whose latest event (of `events`, oldest first) is a
+/// failure: what CloudFormation could not roll back or delete.
+pub fn failed_resources(events: &[StackEvent]) -> Vec<String> {
+    let mut last: BTreeMap<String, bool> = BTreeMap::new();
+    for e in events {
+        if e.resource_type() == Some("AWS::CloudFormation::Stack") {
+            continue;
+        }
+        if let (Some(id), Some(status)) = (e.logical_resource_id(), e.resource_status()) {
+            last.insert(id.to_owned(), status.as_str().ends_with("_FAILED"));
+        }
+    }
+    last.into_iter()
+        .filter_map(|(id, failed)| failed.then_some(id))
+        .collect()
+}
+
+/// What to do about a stack CloudFormation left stuck: a rollback that
+/// failed (nothing can update the stack until it is rolled back) or a
+/// delete that failed (resources are left). `None` for other statuses.
+pub fn stuck_advice(name: &str, status: &str, events: &[StackEvent]) -> Option<String> {
+    let failed = failed_resources(events);
+    let listed = if failed.is_empty() {
+        "(see the stack's events)".to_owned()
+    } else {
+        failed.join(" ")
+    };
+    let cause = first_failure(events)
+        .map(|c| format!("\nfirst failure: {c}"))
+        .unwrap_or_default();
+    match status {
+        "UPDATE_ROLLBACK_FAILED" => Some(format!(
+            "stack `{name}` is UPDATE_ROLLBACK_FAILED: CloudFormation could not roll these \
+             resources back: {listed}{cause}\n\
+             nothing can update the stack until its rollback finishes. Fix the cause, then run\n  \
+             aws cloudformation continue-update-rollback --stack-name {name}\n\
+             (add `--resources-to-skip {listed}` for resources you fixed or removed by hand), and \
+             deploy again once it is UPDATE_ROLLBACK_COMPLETE"
+        )),
+        "DELETE_FAILED" => Some(format!(
+            "stack `{name}` is DELETE_FAILED: CloudFormation could not delete: {listed}{cause}\n\
+             fix the cause (e.g. empty a bucket, detach a policy) and run `vigil destroy` again, \
+             or keep those resources and remove the rest with\n  \
+             aws cloudformation delete-stack --stack-name {name} --retain-resources {listed}"
+        )),
+        _ => None,
     }
 }
 
@@ -512,6 +579,43 @@ mod tests {
         );
         assert_eq!(first_failure(&events[..1]), None);
         assert!(first_failure(&events[..2]).unwrap().starts_with("Role "));
+    }
+
+    /// A rollback or a delete that failed says which resources are stuck
+    /// and the command that moves on (continue-update-rollback with
+    /// resources to skip; delete-stack retaining them).
+    #[test]
+    fn stuck_stacks_say_what_to_do() {
+        let events = vec![
+            ev("Role", ResourceStatus::UpdateFailed, "Access denied"),
+            ev("Role", ResourceStatus::UpdateComplete, ""),
+            ev("Fn", ResourceStatus::UpdateFailed, "Internal failure"),
+            ev(
+                "Bucket",
+                ResourceStatus::DeleteFailed,
+                "The bucket you tried to delete is not empty",
+            ),
+            ev("Key", ResourceStatus::DeleteComplete, ""),
+        ];
+        assert_eq!(failed_resources(&events), ["Bucket", "Fn"]);
+        let rollback = stuck_advice("vigil-x", "UPDATE_ROLLBACK_FAILED", &events).unwrap();
+        assert!(
+            rollback.contains("could not roll these resources back: Bucket Fn")
+                && rollback
+                    .contains("aws cloudformation continue-update-rollback --stack-name vigil-x")
+                && rollback.contains("--resources-to-skip Bucket Fn"),
+            "{rollback}"
+        );
+        let delete = stuck_advice("vigil-x", "DELETE_FAILED", &events).unwrap();
+        assert!(
+            delete.contains("could not delete: Bucket Fn")
+                && delete.contains("--retain-resources Bucket Fn")
+                && delete.contains(
+                    "first failure: Role (AWS::Lambda::Function) UPDATE_FAILED: Access denied"
+                ),
+            "{delete}"
+        );
+        assert_eq!(stuck_advice("vigil-x", "UPDATE_COMPLETE", &events), None);
     }
 
     #[test]
