@@ -1,7 +1,14 @@
 //! Where the provider's zip (and a template too big to send inline) lives:
 //! a bucket given with `--bucket`, or vigil's bootstrap bucket, created on
 //! first use by a small stack (`vigil-bootstrap`) the way `cdk bootstrap`
-//! creates CDK's: private, encrypted, owner-enforced, old uploads expiring.
+//! creates CDK's: private, encrypted, owner-enforced, versioned.
+//!
+//! An artifact must outlive every stack that may roll back to it: a
+//! rollback re-creates the function from the previous artifact's key. So
+//! nothing current ever expires. `vigil deploy` deletes a stack's
+//! superseded artifacts once its update has completed (nothing can roll
+//! back to them then); with versioning on, a deleted artifact stays as a
+//! noncurrent version for [`NONCURRENT_DAYS`] days and then expires.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +23,15 @@ use crate::cloudformation::{StackRequest, Stacks, TemplateSource};
 
 /// The default bootstrap stack's name.
 pub const BOOTSTRAP_STACK: &str = "vigil-bootstrap";
+
+/// The bootstrap template's version (its `BootstrapVersion` output): a
+/// bootstrap stack of an older version is updated before use.
+/// 1: expiring every artifact after 90 days; 2: versioned, only
+/// superseded artifacts expire.
+pub const BOOTSTRAP_VERSION: u32 = 2;
+
+/// How long a superseded artifact is kept (as a noncurrent version).
+pub const NONCURRENT_DAYS: i64 = 30;
 
 /// The bootstrap stack's template.
 pub fn bootstrap_template() -> Template {
@@ -43,11 +59,18 @@ pub fn bootstrap_template() -> Template {
                 object_ownership: Some(Expr::Str("BucketOwnerEnforced".into())),
             }],
         }),
+        versioning_configuration: Some(s3::bucket::VersioningConfiguration {
+            status: Expr::Str("Enabled".into()),
+        }),
         lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration {
             rules: vec![s3::bucket::Rule {
-                id: Some(Expr::Str("expire-old-artifacts".into())),
+                id: Some(Expr::Str("expire-superseded-artifacts".into())),
                 status: Expr::Str("Enabled".into()),
-                expiration_in_days: Some(Value::Lit(90)),
+                noncurrent_version_expiration: Some(s3::bucket::NoncurrentVersionExpiration {
+                    noncurrent_days: Value::Lit(NONCURRENT_DAYS),
+                    ..Default::default()
+                }),
+                expired_object_delete_marker: Some(Value::Lit(true)),
                 abort_incomplete_multipart_upload: Some(
                     s3::bucket::AbortIncompleteMultipartUpload {
                         days_after_initiation: Value::Lit(1),
@@ -82,6 +105,14 @@ pub fn bootstrap_template() -> Template {
             export: None,
         },
     );
+    template.outputs.insert(
+        "BootstrapVersion".into(),
+        Output {
+            value: Expr::Str(BOOTSTRAP_VERSION.to_string()),
+            description: Some("The version of vigil's bootstrap template.".into()),
+            export: None,
+        },
+    );
     template
 }
 
@@ -112,13 +143,26 @@ impl Artifacts {
 
     /// The bootstrap bucket, creating its stack when it does not exist.
     pub async fn bootstrap_bucket(stacks: &Stacks, stack: &str) -> anyhow::Result<String> {
-        if let Some(info) = stacks.describe(stack).await?
+        let existing = stacks.describe(stack).await?;
+        if let Some(info) = &existing
             && crate::cloudformation::is_usable(&info.status)
             && let Some(b) = info.outputs.get("BucketName")
         {
-            return Ok(b.clone());
+            let version = info
+                .outputs
+                .get("BootstrapVersion")
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(1);
+            if version >= BOOTSTRAP_VERSION {
+                return Ok(b.clone());
+            }
+            eprintln!(
+                "updating the artifact bucket (stack `{stack}`) from bootstrap version {version} \
+                 to {BOOTSTRAP_VERSION}: versioned, and only superseded artifacts expire ..."
+            );
+        } else {
+            eprintln!("creating the artifact bucket (stack `{stack}`) ...");
         }
-        eprintln!("creating the artifact bucket (stack `{stack}`) ...");
         let deployed = stacks
             .deploy(&StackRequest {
                 name: stack.to_owned(),
@@ -156,50 +200,103 @@ impl Artifacts {
         Ok(true)
     }
 
-    /// Deletes every object under `prefix`; returns how many.
-    pub async fn delete_prefix(&self, bucket: &str, prefix: &str) -> anyhow::Result<usize> {
-        let mut deleted = 0;
+    /// Deletes the objects under `prefix` other than `keep` (their
+    /// current versions: they stay [`NONCURRENT_DAYS`] days as noncurrent
+    /// versions); returns the keys deleted.
+    pub async fn delete_superseded(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        keep: &[&str],
+    ) -> anyhow::Result<Vec<String>> {
+        let mut deleted = Vec::new();
+        let mut token: Option<String> = None;
         loop {
             let page = self
                 .s3
                 .list_objects_v2()
                 .bucket(bucket)
                 .prefix(prefix)
+                .set_continuation_token(token.clone())
                 .send()
                 .await
                 .map_err(|e| s3_err(format!("ListObjectsV2 s3://{bucket}/{prefix}"), e))?;
-            let keys: Vec<String> = page
-                .contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_owned))
-                .collect();
-            if keys.is_empty() {
-                return Ok(deleted);
+            for key in page.contents().iter().filter_map(|o| o.key()) {
+                if !keep.contains(&key) {
+                    deleted.push(key.to_owned());
+                }
             }
-            for key in keys {
+            match page.next_continuation_token() {
+                Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        for key in &deleted {
+            self.s3
+                .delete_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(|e| s3_err(format!("DeleteObject s3://{bucket}/{key}"), e))?;
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes every object under `prefix`, every version and delete
+    /// marker (a versioned bucket is empty only then); returns how many
+    /// objects (keys) there were.
+    pub async fn delete_prefix(&self, bucket: &str, prefix: &str) -> anyhow::Result<usize> {
+        let mut keys = std::collections::BTreeSet::new();
+        loop {
+            let page = self
+                .s3
+                .list_object_versions()
+                .bucket(bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .map_err(|e| s3_err(format!("ListObjectVersions s3://{bucket}/{prefix}"), e))?;
+            let versions: Vec<(String, Option<String>)> = page
+                .versions()
+                .iter()
+                .map(|v| (v.key(), v.version_id()))
+                .chain(
+                    page.delete_markers()
+                        .iter()
+                        .map(|m| (m.key(), m.version_id())),
+                )
+                .filter_map(|(k, v)| Some((k?.to_owned(), v.map(str::to_owned))))
+                .collect();
+            if versions.is_empty() {
+                return Ok(keys.len());
+            }
+            for (key, version) in versions {
                 self.s3
                     .delete_object()
                     .bucket(bucket)
                     .key(&key)
+                    .set_version_id(version)
                     .send()
                     .await
                     .map_err(|e| s3_err(format!("DeleteObject s3://{bucket}/{key}"), e))?;
-                deleted += 1;
+                keys.insert(key);
             }
         }
     }
 
-    /// True when the bucket holds no object.
+    /// True when the bucket holds no object, no old version and no delete
+    /// marker (what deleting the bucket needs).
     pub async fn is_empty(&self, bucket: &str) -> anyhow::Result<bool> {
         let page = self
             .s3
-            .list_objects_v2()
+            .list_object_versions()
             .bucket(bucket)
             .max_keys(1)
             .send()
             .await
-            .map_err(|e| s3_err(format!("ListObjectsV2 s3://{bucket}"), e))?;
-        Ok(page.contents().is_empty())
+            .map_err(|e| s3_err(format!("ListObjectVersions s3://{bucket}"), e))?;
+        Ok(page.versions().is_empty() && page.delete_markers().is_empty())
     }
 
     /// The `TemplateURL` of an uploaded template. CloudFormation reads it
@@ -230,7 +327,28 @@ fn template_url(region: &str, bucket: &str, key: &str) -> String {
 
 #[cfg(test)]
 mod template_url_tests {
-    use super::template_url;
+    use super::*;
+
+    /// Nothing current expires (a rollback needs the previous artifact);
+    /// superseded versions do, after [`NONCURRENT_DAYS`].
+    #[test]
+    fn the_bootstrap_bucket_is_versioned_and_expires_only_superseded_artifacts() {
+        let t: serde_json::Value =
+            serde_json::from_str(&bootstrap_template().to_json_pretty()).unwrap();
+        let bucket = &t["Resources"]["ArtifactBucket"]["Properties"];
+        assert_eq!(bucket["VersioningConfiguration"]["Status"], "Enabled");
+        let rules = bucket["LifecycleConfiguration"]["Rules"]
+            .as_array()
+            .unwrap();
+        assert_eq!(rules.len(), 1);
+        assert!(rules[0].get("ExpirationInDays").is_none(), "{}", rules[0]);
+        assert_eq!(
+            rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"],
+            30
+        );
+        assert_eq!(rules[0]["ExpiredObjectDeleteMarker"], true);
+        assert_eq!(t["Outputs"]["BootstrapVersion"]["Value"], "2");
+    }
 
     #[test]
     fn template_urls_follow_the_partition() {

@@ -82,6 +82,20 @@ fn interrupted(moto: &str, args: &[&str], signal: &str) -> Run {
     }
 }
 
+async fn s3_client(moto: &str) -> aws_sdk_s3::Client {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(test_credentials())
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 /// The provider's IAM policy document of `stack`, as moto's IAM holds it
 /// after CloudFormation resolved the template (compact JSON).
 async fn provider_grants(moto: &str, stack: &str) -> String {
@@ -324,6 +338,80 @@ async fn deploy_run_and_destroy_on_moto() {
         r.stderr
     );
 
+    // A new build: the stack moves to it, and the artifact it used before
+    // is deleted (nothing can roll back to it now) but kept as a noncurrent
+    // version in the versioned bootstrap bucket, which only expires those.
+    let rebuilt = dir.join("rebuilt.zip");
+    let status = Command::new(venv().join("bin/python"))
+        .args([
+            "-c",
+            "import shutil, sys, zipfile; shutil.copy(sys.argv[1], sys.argv[2]); \
+             zipfile.ZipFile(sys.argv[2], 'a').writestr('NOTICE', 'rebuilt')",
+            &zip,
+        ])
+        .arg(&rebuilt)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = deploy(
+        &moto,
+        "deployed.yaml",
+        &["--app-stack", "AgentStack"],
+        &rebuilt.display().to_string(),
+        &out_s,
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "deleted 1 superseded artifact(s) of `vigil-deployed`: vigil-deployed/bootstrap-"
+        ),
+        "{}",
+        r.stderr
+    );
+    let s3 = s3_client(&moto).await;
+    let bucket = s3.list_buckets().send().await.unwrap().buckets()[0]
+        .name()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        support::bucket_versioning(&moto, &bucket).await.as_deref(),
+        Some("Enabled")
+    );
+    let versions = s3
+        .list_object_versions()
+        .bucket(&bucket)
+        .prefix("vigil-deployed/")
+        .send()
+        .await
+        .unwrap();
+    let current = versions
+        .versions()
+        .iter()
+        .filter(|v| v.is_latest() == Some(true))
+        .count();
+    let noncurrent = versions
+        .versions()
+        .iter()
+        .filter(|v| v.is_latest() == Some(false))
+        .count();
+    assert_eq!(
+        (current, noncurrent, versions.delete_markers().len()),
+        (1, 1, 1)
+    );
+    let lifecycle = s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let rule = &lifecycle.rules()[0];
+    assert_eq!(
+        rule.noncurrent_version_expiration()
+            .and_then(|e| e.noncurrent_days()),
+        Some(30)
+    );
+    assert_eq!(rule.expiration().and_then(|e| e.days()), None);
+
     // Run it: passes, JUnit with one case per step.
     let junit = dir.join("pass.xml").display().to_string();
     let report = dir.join("pass.json").display().to_string();
@@ -510,7 +598,9 @@ async fn deploy_run_and_destroy_on_moto() {
     // Destroy both; the second takes the now unused bootstrap bucket along.
     let r = vigil(&moto, &["destroy", "--stack", "vigil-deployed"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("deleted 1 artifact(s)"), "{}", r.stderr);
+    // The current artifact and the superseded one (a noncurrent version):
+    // every version goes, or the bucket could never be deleted.
+    assert!(r.stderr.contains("deleted 2 artifact(s)"), "{}", r.stderr);
     assert!(
         r.stderr.contains("kept the artifact bucket"),
         "{}",

@@ -14,7 +14,8 @@ state machines made by a stack land in the executing backend and honour
 `Definition`/`DefinitionSubstitutions`; Outputs exist; a failed resource gives
 a *_FAILED event and a rollback status; "no changes" gives a FAILED change set;
 KMS keys made by a stack keep their tags. GetExecutionHistory pages its
-events as Step Functions does (moto_history_paging.py).
+events as Step Functions does (moto_history_paging.py); a bucket made by a
+stack gets its versioning and lifecycle rules (moto_s3_bucket_properties.py).
 
 With VIGIL_INVOKE_FAULTS=RATE:SEED (e.g. `0.25:7`) the proxy fails that
 share of Lambda Invoke requests the way the Lambda service does when it is
@@ -419,6 +420,13 @@ if "history-paging" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(",")
     import moto_history_paging  # noqa: E402
 
     moto_history_paging.apply()
+
+# --- AWS::S3::Bucket: versioning and lifecycle rules applied -----------------
+# (tests/support/moto_s3_bucket_properties.py says what and why.)
+if "s3-bucket-properties" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(","):
+    import moto_s3_bucket_properties  # noqa: E402
+
+    moto_s3_bucket_properties.apply()
 
 from moto.server import main  # noqa: E402  (after the config change)
 

@@ -424,3 +424,24 @@ pub fn bootstrap_command(binary: &std::path::Path, watch_port: u16, aws_endpoint
         .stderr(Stdio::null());
     cmd
 }
+
+/// A bucket's versioning status as moto answers GetBucketVersioning.
+/// moto 5.2.5 names the answer's root `GetBucketVersioningResponse`, not
+/// S3's `VersioningConfiguration`, which the Rust SDK refuses to read; the
+/// status is read from the text instead (only tests ask).
+pub async fn bucket_versioning(endpoint: &str, bucket: &str) -> Option<String> {
+    let xml = reqwest::Client::new()
+        .get(format!("{endpoint}/{bucket}?versioning"))
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let status = xml.split_once("<Status>")?.1.split_once("</Status>")?.0;
+    Some(status.to_owned())
+}

@@ -137,15 +137,17 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
             eprintln!("s3://{bucket}/{key} is already there (same build)");
         }
         parameters.insert("ArtifactBucket".into(), bucket.clone());
-        parameters.insert("ArtifactKey".into(), key);
+        parameters.insert("ArtifactKey".into(), key.clone());
 
         let body = synth.template.to_json_pretty();
+        let mut template_key = None;
         let template = if body.len() <= MAX_TEMPLATE_BODY {
             TemplateSource::Body(body)
         } else {
             let digest = Artifact::digest(body.as_bytes());
             let key = format!("{stack}/template-{}.json", &digest[..16]);
             artifacts.put_once(&bucket, &key, body.into_bytes()).await?;
+            template_key = Some(key.clone());
             TemplateSource::Url(Artifacts::url(&sdk, &bucket, &key))
         };
         let tags: BTreeMap<String, String> = [
@@ -171,6 +173,21 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
                 i
             }
         };
+        // The stack now uses `key`: nothing can roll back to an older
+        // artifact of it any more. Deleted, they stay as noncurrent
+        // versions for a while in the (versioned) bootstrap bucket.
+        let mut keep = vec![key.as_str()];
+        keep.extend(template_key.as_deref());
+        let superseded = artifacts
+            .delete_superseded(&bucket, &format!("{stack}/"), &keep)
+            .await?;
+        if !superseded.is_empty() {
+            eprintln!(
+                "deleted {} superseded artifact(s) of `{stack}`: {}",
+                superseded.len(),
+                superseded.join(", ")
+            );
+        }
         for (k, v) in &info.outputs {
             println!("{k} = {v}");
         }
