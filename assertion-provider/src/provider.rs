@@ -15,9 +15,9 @@ use vigil_matchers::{
 };
 use vigil_protocol::template::{self, Piece, TemplateValues};
 use vigil_protocol::{
-    Call, CaptureTable, CapturedValue, CognitoPassword, ErrorKind, HttpAuth, PollPolicy, PollState,
-    ProviderRequest, ProviderResponse, Selector, StepError, StepOutcome, StepReport, StepSpec,
-    Verdict,
+    Call, CaptureTable, CapturedValue, CognitoPassword, ErrorKind, HttpAuth, PROTOCOL_VERSION,
+    PollPolicy, PollState, ProviderRequest, ProviderResponse, Selector, StepError, StepOutcome,
+    StepReport, StepSpec, Verdict,
 };
 
 use crate::backoff::{NextAttempt, next_attempt};
@@ -144,6 +144,21 @@ impl Provider {
         time_left: Option<Duration>,
     ) -> ProviderResponse {
         let started = self.clock.now();
+        let theirs = req.protocol.unwrap_or(1);
+        if theirs != PROTOCOL_VERSION {
+            // Before the step is read: a step of another protocol may not
+            // even parse here.
+            return self.undecodable(
+                &req,
+                started,
+                format!(
+                    "the state machine was compiled for provider protocol {theirs} and this \
+                     provider speaks protocol {PROTOCOL_VERSION}: they come from different vigil \
+                     builds. Deploy the suite again with one vigil (`vigil deploy`), so the \
+                     definition and the provider match"
+                ),
+            );
+        }
         let step = match StepSpec::from_wire(&req.step) {
             // Answers name HTTP headers in lower case; so does the step.
             Ok(s) => s.with_lowercase_header_names(),
@@ -269,6 +284,7 @@ impl Provider {
                 truncated: None,
             };
             let response = ProviderResponse {
+                protocol: PROTOCOL_VERSION,
                 verdict,
                 wait_seconds: wait,
                 captures,
@@ -302,6 +318,7 @@ impl Provider {
             })
             .unwrap_or_else(|| "unknown-step".parse().expect("a valid literal id"));
         ProviderResponse {
+            protocol: PROTOCOL_VERSION,
             verdict: Verdict::Fail,
             wait_seconds: None,
             captures: CaptureTable::default(),

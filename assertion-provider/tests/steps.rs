@@ -750,3 +750,46 @@ async fn the_items_view_reads_dynamodb_items_as_plain_json() {
         r.report.summary
     );
 }
+
+/// A definition from another vigil build fails its step at once with both
+/// protocol versions and the fix, before the step is read (a step of
+/// another protocol may not parse here).
+#[tokio::test]
+async fn a_definition_of_another_protocol_fails_at_once_and_says_why() {
+    let p = provider(
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        Arc::new(SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    let step = json!({"id": "old", "call": {"kind": "aws", "service": "dynamodb", "operation": "ListTables"},
+                      "from_the_future": true});
+    for theirs in [None, Some(1), Some(vigil_protocol::PROTOCOL_VERSION + 1)] {
+        let mut req = request(step.clone(), CaptureTable::default(), None);
+        req.protocol = theirs;
+        let r = p.handle(req, None).await;
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.protocol, vigil_protocol::PROTOCOL_VERSION);
+        assert_eq!(r.report.step.as_str(), "old");
+        let StepOutcome::Error { error } = &r.report.outcome else {
+            panic!("{}", report_text(&r))
+        };
+        let want = format!(
+            "compiled for provider protocol {} and this provider speaks protocol {}",
+            theirs.unwrap_or(1),
+            vigil_protocol::PROTOCOL_VERSION
+        );
+        assert!(error.message.contains(&want), "{}", error.message);
+        assert!(
+            error.message.contains("`vigil deploy`"),
+            "{}",
+            error.message
+        );
+        assert!(
+            !error.message.contains("unknown field"),
+            "{}",
+            error.message
+        );
+    }
+}

@@ -238,6 +238,20 @@ fn last_id(events: &[Value], seen: i64) -> i64 {
         .fold(seen, i64::max)
 }
 
+/// Says so when the run's definition came from a vigil of another
+/// provider protocol (its report is read as far as the formats agree).
+fn note_protocol(report: RunReport) -> RunReport {
+    if report.protocol != vigil_protocol::PROTOCOL_VERSION {
+        eprintln!(
+            "note: this execution ran a definition of provider protocol {}, and this vigil \
+             speaks {}: deploy the suite again with this vigil to match them",
+            report.protocol,
+            vigil_protocol::PROTOCOL_VERSION
+        );
+    }
+    report
+}
+
 /// Waits for the execution to end and returns its report and console link.
 pub async fn follow(
     arn: &str,
@@ -284,7 +298,7 @@ pub async fn follow(
             .context("the execution has no output")?;
         let report: RunReport =
             serde_json::from_str(output).context("the execution's output is not a vigil report")?;
-        return Ok((report, link));
+        return Ok((note_protocol(report), link));
     }
     // Failed (or stopped): the Report state's output is in the history,
     // near its end: read it newest first, every page if need be.
@@ -312,7 +326,7 @@ pub async fn follow(
         }
     }
     match report {
-        Some(r) => Ok((r, link)),
+        Some(r) => Ok((note_protocol(r), link)),
         None => bail!(
             "execution {status} before it could report (no Report state in its history): {}\n{link}",
             described["cause"]

@@ -137,6 +137,7 @@ async fn run_branch(
         let mut poll = None;
         loop {
             let req = ProviderRequest {
+                protocol: Some(vigil_protocol::PROTOCOL_VERSION),
                 step: wire.clone(),
                 params: params.clone(),
                 captures: captures.clone(),

@@ -1,5 +1,16 @@
 //! The Lambda event the state machine sends for one attempt, and the answer.
 
+/// The version of the contract between a compiled definition and the
+/// provider: the request, the response and the run report carry it. A
+/// definition and a provider from different vigil builds that disagree on
+/// it fail the step at once, saying so, instead of with a confusing
+/// "unknown field" or — worse — running with different meanings.
+///
+/// 1: before versions were sent (a request without `protocol`).
+/// 2: a response carries only its step's captures (the state machine
+///    merges them); steps may say `view`.
+pub const PROTOCOL_VERSION: u32 = 2;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -13,6 +24,10 @@ use crate::poll::PollState;
 /// One attempt of one step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProviderRequest {
+    /// The protocol the definition was compiled for ([`PROTOCOL_VERSION`];
+    /// absent means 1, from before versions were sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u32>,
     /// The step, as the opaque JSON string the definition embeds (see
     /// [`StepSpec::from_wire`](crate::StepSpec::from_wire)).
     pub step: String,
@@ -53,6 +68,9 @@ pub enum Verdict {
 /// The answer to one attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProviderResponse {
+    /// The provider's protocol ([`PROTOCOL_VERSION`]).
+    #[serde(default = "protocol_one")]
+    pub protocol: u32,
     /// What to do next.
     pub verdict: Verdict,
     /// For `retry`: whole seconds to wait (Step Functions' Wait takes
@@ -100,6 +118,10 @@ pub struct StepReport {
     /// Set when the report was shortened to keep the response small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<String>,
+}
+
+fn protocol_one() -> u32 {
+    1
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -19,7 +19,8 @@ pub use vigil_matchers::template;
 pub use answer_view::AnswerView;
 pub use captures::{CaptureTable, CapturedValue};
 pub use exchange::{
-    ErrorKind, ProviderRequest, ProviderResponse, StepError, StepOutcome, StepReport, Verdict,
+    ErrorKind, PROTOCOL_VERSION, ProviderRequest, ProviderResponse, StepError, StepOutcome,
+    StepReport, Verdict,
 };
 pub use poll::{
     CALL_TIMEOUT, INVOCATION_MARGINS, LAMBDA_MAX_TIMEOUT, MAX_MICRO_POLL, MAX_POLL_TIMEOUT,

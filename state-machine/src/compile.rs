@@ -289,6 +289,7 @@ pub fn compile(suite: &Suite, options: &CompileOptions) -> Result<Value, Compile
             "Type": "Pass",
             "Parameters": {
                 "suite": suite.suite.as_str(),
+                "protocol": vigil_protocol::PROTOCOL_VERSION,
                 "scenarios.$": "$.scenarios",
                 "failed.$": "States.ArrayContains($.scenarios[*].status, 'failed')",
                 "summary.$": "States.JsonToString($.scenarios[*].summary)"
@@ -374,6 +375,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                 "Parameters": {
                     "FunctionName": options.provider_function,
                     "Payload": {
+                        "protocol": vigil_protocol::PROTOCOL_VERSION,
                         "step": embed_step(&step.spec().to_wire(), options),
                         "params.$": "$.params",
                         "captures.$": "$.captures",

@@ -124,6 +124,11 @@ pub enum BranchStatus {
 pub struct RunReport {
     /// The suite.
     pub suite: String,
+    /// The provider protocol of the run ([`vigil_protocol::PROTOCOL_VERSION`]
+    /// of the vigil that compiled it; 1 for reports from before it was
+    /// written).
+    #[serde(default = "protocol_one")]
+    pub protocol: u32,
     /// One entry per branch, in definition order.
     pub scenarios: Vec<BranchOutcome>,
     /// Whether any branch failed (or was interrupted).
@@ -134,6 +139,10 @@ pub struct RunReport {
     /// The branches' summaries as a JSON array in a string (the execution's
     /// failure cause).
     pub summary: String,
+}
+
+fn protocol_one() -> u32 {
+    1
 }
 
 impl RunReport {
@@ -155,6 +164,7 @@ impl RunReport {
         let summaries: Vec<&str> = scenarios.iter().map(|b| b.summary.as_str()).collect();
         RunReport {
             suite: suite.to_owned(),
+            protocol: vigil_protocol::PROTOCOL_VERSION,
             failed,
             interrupted,
             summary: serde_json::to_string(&summaries).unwrap_or_default(),

@@ -161,6 +161,7 @@ pub async fn aws(client: &AwsClient, service: &str, op: &str, params: Value) -> 
 
 pub fn request(step: Value, captures: CaptureTable, poll: Option<PollState>) -> ProviderRequest {
     ProviderRequest {
+        protocol: Some(vigil_protocol::PROTOCOL_VERSION),
         step: step.to_string(),
         params: Default::default(),
         captures,
