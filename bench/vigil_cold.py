@@ -40,6 +40,10 @@ STEP = {
     "expect": {"objectLike": {"status": {"objectLike": {"S": {"exact": "COMPLETED"}}}}},
 }
 
+# The provider protocol of the vigil under test (vigil_protocol::PROTOCOL_VERSION;
+# a provider refuses a request of another one before reading its step).
+PROTOCOL = 2
+
 
 def free_port():
     with socket.socket() as s:
@@ -70,7 +74,7 @@ def one_run(binary, watch_port, aws):
         "AWS_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": aws,
     }
-    body = json.dumps({"step": json.dumps(STEP), "params": {}, "captures": {}}).encode()
+    body = json.dumps({"protocol": PROTOCOL, "step": json.dumps(STEP), "params": {}, "captures": {}}).encode()
     req = urllib.request.Request(
         f"http://127.0.0.1:{watch_port}/2015-03-31/functions/_/invocations",
         data=body, headers={"content-type": "application/json"})

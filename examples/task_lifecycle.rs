@@ -838,7 +838,9 @@ fn failed() -> Vec<StepBuilder> {
                     ),
                 ]),
                 Matcher::not(Matcher::array_with([event("hydration_started", [])])),
-            ])),
+            ]))
+            // FAILED is written before the events (orchestrate-task.ts).
+            .poll(terminal()),
         StepBuilder::new(
             "fail-offboard",
             aws(

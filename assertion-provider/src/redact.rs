@@ -512,6 +512,7 @@ mod through_the_provider {
 
     async fn run(p: &Provider, step: Value, captures: &CaptureTable) -> ProviderResponse {
         let req: ProviderRequest = serde_json::from_value(json!({
+            "protocol": vigil_protocol::PROTOCOL_VERSION,
             "step": step.to_string(),
             "captures": captures,
         }))

@@ -62,7 +62,7 @@ async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
     );
 
     let invoke = |step: Value| {
-        let body = json!({"step": step.to_string(), "params": {"table": "Tasks"}, "captures": {}});
+        let body = json!({"protocol": vigil_protocol::PROTOCOL_VERSION, "step": step.to_string(), "params": {"table": "Tasks"}, "captures": {}});
         let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/_/invocations");
         async move {
             // cargo lambda watch holds an invocation until a runtime takes

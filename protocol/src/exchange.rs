@@ -273,3 +273,19 @@ impl ErrorKind {
         )
     }
 }
+
+#[cfg(test)]
+mod protocol_version_tests {
+    use super::PROTOCOL_VERSION;
+
+    /// The cold-start benchmark sends requests by hand: it must speak this
+    /// protocol, or it would time a refusal instead of an attempt.
+    #[test]
+    fn the_benchmark_speaks_this_protocol() {
+        let script = include_str!("../../bench/vigil_cold.py");
+        assert!(
+            script.contains(&format!("\nPROTOCOL = {PROTOCOL_VERSION}\n")),
+            "bench/vigil_cold.py sends another protocol than {PROTOCOL_VERSION}"
+        );
+    }
+}
