@@ -64,6 +64,26 @@ async fn drive(
     }
 }
 
+/// moto with the `Tasks` table, a client for set-up, and a provider on the
+/// real clock with no sealing key.
+async fn tasks_on_moto() -> (
+    Moto,
+    assertion_provider::calls::aws::AwsClient,
+    assertion_provider::Provider,
+) {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    create_tasks_table(&c).await;
+    (moto, c, p)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn captures_flow_into_later_steps_and_secrets_stay_sealed() {
     let moto = Moto::start().await;
@@ -558,16 +578,7 @@ async fn busy_http_answers_are_retried_and_application_errors_are_not() {
 /// call: a parameter, a capture, and a capture inside a regex (as text).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expectations_fill_in_parameters_and_captures() {
-    let moto = Moto::start().await;
-    let c = aws_client(&moto.url);
-    let p = provider(
-        &moto.url,
-        &moto.url,
-        Arc::new(SystemClock),
-        KeySource::Unconfigured,
-        Duration::from_secs(10),
-    );
-    create_tasks_table(&c).await;
+    let (_moto, c, p) = tasks_on_moto().await;
     let put = |reference: &'static str| {
         let c = c.clone();
         async move {
@@ -640,16 +651,7 @@ async fn expectations_fill_in_parameters_and_captures() {
 /// top-level keys, instead of a bare "missing".
 #[tokio::test]
 async fn a_select_that_matches_nothing_says_so() {
-    let moto = Moto::start().await;
-    let c = aws_client(&moto.url);
-    let p = provider(
-        &moto.url,
-        &moto.url,
-        Arc::new(SystemClock),
-        KeySource::Unconfigured,
-        Duration::from_secs(10),
-    );
-    create_tasks_table(&c).await;
+    let (_moto, _, p) = tasks_on_moto().await;
     let r = p
         .handle(
             request(
@@ -679,16 +681,7 @@ async fn a_select_that_matches_nothing_says_so() {
 /// digit.
 #[tokio::test]
 async fn the_items_view_reads_dynamodb_items_as_plain_json() {
-    let moto = Moto::start().await;
-    let c = aws_client(&moto.url);
-    let p = provider(
-        &moto.url,
-        &moto.url,
-        Arc::new(SystemClock),
-        KeySource::Unconfigured,
-        Duration::from_secs(10),
-    );
-    create_tasks_table(&c).await;
+    let (_moto, c, p) = tasks_on_moto().await;
     aws(
         &c,
         "dynamodb",

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use std::io::IsTerminal as _;
+use std::ops::ControlFlow;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -168,9 +169,12 @@ fn print_progress(events: &[Value], partial: &Mutex<PartialRun>, progress: &mut 
             .as_str()
             .filter(|err| err.starts_with("Lambda."))
         {
-            progress.say(&format!(
-                "  provider invocation failed ({error}); the Task's Retry runs it again"
-            ));
+            let next = if vigil_state_machine::compile::LAMBDA_SERVICE_ERRORS.contains(&error) {
+                "the Task's Retry runs it again"
+            } else {
+                "not retried: the step ends here"
+            };
+            progress.say(&format!("  provider invocation failed ({error}); {next}"));
             continue;
         }
         let details = &e["taskSucceededEventDetails"];
@@ -198,17 +202,21 @@ fn print_progress(events: &[Value], partial: &Mutex<PartialRun>, progress: &mut 
 /// a long run has many more (up to 25,000 events).
 const HISTORY_PAGE: u32 = 1000;
 
-/// The events of an execution newer than event `after` (ids only grow),
-/// oldest first: read newest first, page by page, until `after` is
-/// reached, so a long history costs a page per look, not all of them.
-async fn events_after<F, Fut>(call: &F, arn: &str, after: i64) -> anyhow::Result<Vec<Value>>
+/// Reads an execution's history newest first, page by page, handing each
+/// event to `visit` until it says stop or the history ends: the events a
+/// caller wants (the newest ones, the `Report` state near the end) are
+/// found without reading every page.
+async fn newest_first<F, Fut>(
+    call: &F,
+    arn: &str,
+    mut visit: impl FnMut(&Value) -> ControlFlow<()>,
+) -> anyhow::Result<()>
 where
     F: Fn(&'static str, Value) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Value>>,
 {
-    let mut newer = Vec::new();
     let mut token: Option<String> = None;
-    'pages: loop {
+    loop {
         let mut params =
             json!({"executionArn": arn, "maxResults": HISTORY_PAGE, "reverseOrder": true});
         if let Some(t) = &token {
@@ -216,16 +224,33 @@ where
         }
         let page = call("GetExecutionHistory", params).await?;
         for e in page["events"].as_array().into_iter().flatten() {
-            if e["id"].as_i64().is_some_and(|id| id <= after) {
-                break 'pages;
+            if visit(e).is_break() {
+                return Ok(());
             }
-            newer.push(e.clone());
         }
         match page["nextToken"].as_str() {
             Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => break,
+            _ => return Ok(()),
         }
     }
+}
+
+/// The events of an execution newer than event `after` (ids only grow),
+/// oldest first, so a long history costs a page per look, not all of them.
+async fn events_after<F, Fut>(call: &F, arn: &str, after: i64) -> anyhow::Result<Vec<Value>>
+where
+    F: Fn(&'static str, Value) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Value>>,
+{
+    let mut newer = Vec::new();
+    newest_first(call, arn, |e| {
+        if e["id"].as_i64().is_some_and(|id| id <= after) {
+            return ControlFlow::Break(());
+        }
+        newer.push(e.clone());
+        ControlFlow::Continue(())
+    })
+    .await?;
     newer.reverse();
     Ok(newer)
 }
@@ -301,30 +326,19 @@ pub async fn follow(
         return Ok((note_protocol(report), link));
     }
     // Failed (or stopped): the Report state's output is in the history,
-    // near its end: read it newest first, every page if need be.
-    let mut token: Option<String> = None;
+    // near its end.
     let mut report: Option<RunReport> = None;
-    'pages: loop {
-        let mut params =
-            json!({"executionArn": arn, "maxResults": HISTORY_PAGE, "reverseOrder": true});
-        if let Some(t) = &token {
-            params["nextToken"] = json!(t);
-        }
-        let page = call("GetExecutionHistory", params).await?;
-        for e in page["events"].as_array().into_iter().flatten() {
-            let exited = &e["stateExitedEventDetails"];
-            if exited["name"] == json!("Report")
-                && let Some(out) = exited["output"].as_str()
-            {
+    newest_first(&call, arn, |e| {
+        let exited = &e["stateExitedEventDetails"];
+        match exited["output"].as_str() {
+            Some(out) if exited["name"] == json!("Report") => {
                 report = serde_json::from_str(out).ok();
-                break 'pages;
+                ControlFlow::Break(())
             }
+            _ => ControlFlow::Continue(()),
         }
-        match page["nextToken"].as_str() {
-            Some(t) if Some(t) != token.as_deref() => token = Some(t.to_owned()),
-            _ => break,
-        }
-    }
+    })
+    .await?;
     match report {
         Some(r) => Ok((note_protocol(r), link)),
         None => bail!(

@@ -26,38 +26,34 @@ struct Run {
     stderr: String,
 }
 
-fn vigil(moto: &str, args: &[&str]) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
+/// `vigil <args>` against moto, with test credentials.
+fn command(moto: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    c.args(args)
         .current_dir(root())
         .env("AWS_ENDPOINT_URL", moto)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .unwrap();
+        .env_remove("GITHUB_STEP_SUMMARY");
+    c
+}
+
+fn finished(out: Output) -> Run {
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+fn vigil(moto: &str, args: &[&str]) -> Run {
+    finished(command(moto, args).output().unwrap())
 }
 
 /// `vigil <args>` sent `signal` once its poll is under way.
 fn interrupted(moto: &str, args: &[&str], signal: &str) -> Run {
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(root())
-        .env("AWS_ENDPOINT_URL", moto)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("GITHUB_STEP_SUMMARY")
+    let child = command(moto, args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -70,25 +66,11 @@ fn interrupted(moto: &str, args: &[&str], signal: &str) -> Run {
         .status()
         .unwrap();
     assert!(sent.success());
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    finished(child.wait_with_output().unwrap())
 }
 
 async fn s3_client(moto: &str) -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(test_credentials())
-        .load()
-        .await;
+    let sdk = support::sdk_config(moto).await;
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(true)
@@ -99,12 +81,7 @@ async fn s3_client(moto: &str) -> aws_sdk_s3::Client {
 /// The provider's IAM policy document of `stack`, as moto's IAM holds it
 /// after CloudFormation resolved the template (compact JSON).
 async fn provider_grants(moto: &str, stack: &str) -> String {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(test_credentials())
-        .load()
-        .await;
+    let sdk = support::sdk_config(moto).await;
     let role = aws_sdk_cloudformation::Client::new(&sdk)
         .describe_stack_resource()
         .stack_name(stack)

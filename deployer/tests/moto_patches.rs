@@ -2,9 +2,15 @@
 //! turned off (`VIGIL_MOTO_UNPATCHED`), moto 5.2.5 still shows the
 //! behaviour the patch corrects; with it on, AWS's behaviour. When moto
 //! fixes one, its check here fails and says which patch to drop. (The
-//! DynamoDB transaction patch has its own load test,
-//! `moto_dynamodb_transactions.rs`; the history paging one is checked in
-//! `state_machine_on_moto.rs`.)
+//! history paging one is checked in `state_machine_on_moto.rs`, on an
+//! execution long enough to page.)
+//!
+//! DynamoDB transactions: a cancelled TransactWriteItems may not erase or
+//! break writes other clients make meanwhile. moto 5.2.5 does both (it puts
+//! back whole-table copies and fails some requests with HTTP 500), which
+//! made ABCA's approve/deny refusals — cancelled transactions — roll back
+//! other scenarios' writes on moto. tests/support/moto_transactions.py is
+//! the load that shows it.
 
 #[path = "../../assertion-provider/tests/support/mod.rs"]
 mod support;
@@ -12,7 +18,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use support::{Guard, free_port, test_credentials, venv, wait_for_port};
+use serde_json::Value;
+use support::{Guard, free_port, venv, wait_for_port};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -43,12 +50,7 @@ async fn moto(unpatched: &str) -> (Guard, String) {
 
 /// A stack with one versioned bucket; the bucket's versioning status.
 async fn versioning_of_a_stack_bucket(url: &str) -> Option<String> {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(test_credentials())
-        .load()
-        .await;
+    let sdk = support::sdk_config(url).await;
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     cfn.create_stack()
         .stack_name("versioned")
@@ -87,5 +89,41 @@ async fn a_stack_bucket_gets_its_versioning_only_with_the_patch() {
         None,
         "moto applies a CloudFormation bucket's VersioningConfiguration now: drop \
          tests/support/moto_s3_bucket_properties.py"
+    );
+}
+
+/// The transaction load against moto; its counts.
+async fn load(unpatched: &str) -> Value {
+    let (moto, url) = moto(unpatched).await;
+    let out = Command::new(venv().join("bin/python"))
+        .arg(root().join("tests/support/moto_transactions.py"))
+        .arg(url)
+        .output()
+        .unwrap();
+    drop(moto);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn cancelled_transactions_keep_concurrent_writes() {
+    let corrected = load("").await;
+    assert_eq!(corrected["lost"], 0, "{corrected}");
+    assert_eq!(corrected["server_errors"], 0, "{corrected}");
+    assert_eq!(corrected["cancelled_writes_kept"], 0, "{corrected}");
+    assert!(
+        corrected["cancelled"].as_u64().unwrap() > 20,
+        "the load cancelled too few transactions to mean anything: {corrected}"
+    );
+
+    let as_is = load("transact-write-items").await;
+    let found = as_is["lost"].as_u64().unwrap() + as_is["server_errors"].as_u64().unwrap();
+    assert!(
+        found > 0,
+        "the load no longer finds moto's defect, so it cannot show the correction works: {as_is}"
     );
 }

@@ -652,17 +652,20 @@ async fn histories_longer_than_a_page_are_read_whole() {
     let (_, _, _, events) = execute(&unpatched.moto, &suite, "long").await;
     assert!(events.len() > 1000, "{}", events.len());
     let ex_arn = "arn:aws:states:us-east-1:123456789012:execution:long:".to_owned();
-    let listed = aws(
-        &aws_client(&unpatched.moto),
-        "stepfunctions",
-        "ListExecutions",
-        json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:long"}),
-    )
-    .await;
-    let first = listed["executions"][0]["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let first_execution = |moto: String| async move {
+        let listed = aws(
+            &aws_client(&moto),
+            "stepfunctions",
+            "ListExecutions",
+            json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:long"}),
+        )
+        .await;
+        listed["executions"][0]["executionArn"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first = first_execution(unpatched.moto.clone()).await;
     assert!(first.starts_with(&ex_arn), "{first}");
     let all = page(
         unpatched.moto.clone(),
@@ -682,17 +685,7 @@ async fn histories_longer_than_a_page_are_read_whole() {
     assert!(events.len() > 1000, "{}", events.len());
     let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, (1..=ids.len() as i64).collect::<Vec<_>>());
-    let listed = aws(
-        &aws_client(&chain.moto),
-        "stepfunctions",
-        "ListExecutions",
-        json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:long"}),
-    )
-    .await;
-    let arn = listed["executions"][0]["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let arn = first_execution(chain.moto.clone()).await;
     let p1 = page(
         chain.moto.clone(),
         json!({"executionArn": arn, "maxResults": 5, "reverseOrder": true}),
@@ -759,4 +752,62 @@ async fn histories_longer_than_a_page_are_read_whole() {
     );
     std::fs::remove_file(report_file).ok();
     std::fs::remove_file(suite).ok();
+}
+
+/// A definition that names a function that does not exist fails as on
+/// AWS: the chain's Lambda route answers 404 ResourceNotFoundException
+/// instead of handing every Invoke to the one provider, and the step
+/// reports the provider could not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_definition_naming_no_function_fails_as_on_aws() {
+    let chain = start_chain(&[]).await;
+    let c = aws_client(&chain.moto);
+    let suite = vigil_state_machine::parse(
+        "suite: wrong-function\nscenarios:\n  one:\n    steps:\n      - {id: list, call: {kind: aws, service: dynamodb, operation: ListTables}}\n",
+        vigil_state_machine::Format::Yaml,
+        Path::new("wrong-function.yaml"),
+    )
+    .unwrap();
+    let def = compile(
+        &suite,
+        &CompileOptions {
+            provider_function: "arn:aws:lambda:us-east-1:123456789012:function:no-such-provider"
+                .into(),
+            ..CompileOptions::default()
+        },
+    )
+    .unwrap();
+    let sm = aws(&c, "stepfunctions", "CreateStateMachine", json!({
+        "name": "wrong-function", "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/vigil"
+    }))
+    .await;
+    let ex = aws(
+        &c,
+        "stepfunctions",
+        "StartExecution",
+        json!({"stateMachineArn": sm["stateMachineArn"], "name": "wrong-1"}),
+    )
+    .await;
+    let started = Instant::now();
+    let d = loop {
+        let d = aws(
+            &c,
+            "stepfunctions",
+            "DescribeExecution",
+            json!({"executionArn": ex["executionArn"]}),
+        )
+        .await;
+        if d["status"] != json!("RUNNING") {
+            break d;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "still running");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(d["status"], json!("FAILED"), "{d:#}");
+    let cause = d["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("one/list: the provider could not run: Lambda.ResourceNotFoundException"),
+        "{cause}"
+    );
+    assert!(cause.contains("no-such-provider"), "{cause}");
 }

@@ -4,8 +4,10 @@ routed to `cargo lambda watch`.
 moto 5.2.5 only runs state machines when `execute_state_machine` is set,
 and its engine invokes Lambda through boto3 at http://localhost:$MOTO_PORT.
 This launcher sets the flag, points MOTO_PORT at a small loopback proxy
-that sends Lambda Invoke to cargo lambda watch (translating its 500 for a
-handler error into AWS's 200 + X-Amz-Function-Error) and everything else to
+that sends Lambda Invoke of a function that exists in moto's Lambda to
+cargo lambda watch (translating its 500 for a handler error into AWS's
+200 + X-Amz-Function-Error), answers an Invoke of one that does not as
+Lambda does (404 ResourceNotFoundException), and sends everything else to
 moto, then starts moto's own server. Everything binds to 127.0.0.1.
 
 It also patches moto's CloudFormation so that stacks deployed with change sets
@@ -59,6 +61,30 @@ _fault_lock = threading.Lock()
 _faults_injected = {name: 0 for name, _, _ in INVOKE_FAULTS}
 
 
+def _unknown_function(path, authorization):
+    """Lambda's answer to an Invoke of a function that does not exist in
+    moto's Lambda (by name, or ARN with its account and region), or None.
+    Every existing function is served by the one provider under cargo
+    lambda watch; a wrong FunctionName in a definition fails as on AWS
+    (404 ResourceNotFoundException) instead of reaching the provider."""
+    from urllib.parse import unquote
+
+    from moto.awslambda.exceptions import UnknownFunctionException
+    from moto.awslambda.utils import get_backend  # the backend the Lambda API serves
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    name = unquote(path.split("/")[3])
+    arn = re.match(r"^arn:[^:]+:lambda:([^:]+):(\d{12}):function:", name)
+    scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", authorization)
+    region, account = (arn.group(1), arn.group(2)) if arn else (
+        scope.group(1) if scope else "us-east-1", DEFAULT_ACCOUNT_ID)
+    try:
+        get_backend(account, region).get_function(name)
+    except UnknownFunctionException as e:
+        return e.message
+    return None
+
+
 def _injected_fault():
     """The fault to answer this invocation with, or None to forward it."""
     with _fault_lock:
@@ -98,6 +124,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                        "x-amzn-RequestId": f"injected-{sum(_faults_injected.values())}"}
             return self._answer(status, headers, json.dumps(error).encode())
         if INVOKE.match(self.path):
+            missing = _unknown_function(self.path, self.headers.get("authorization", ""))
+            if missing:
+                headers = {"content-type": "application/json", "x-amzn-ErrorType": "ResourceNotFoundException",
+                           "x-amzn-RequestId": "vigil-proxy-unknown-function"}
+                return self._answer(404, headers, json.dumps({"Type": "User", "Message": missing}).encode())
             target = f"{lambda_url}/2015-03-31/functions/{lambda_function}/invocations"
             headers = {"content-type": "application/json"}
         else:

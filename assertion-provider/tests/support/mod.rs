@@ -446,3 +446,14 @@ pub async fn bucket_versioning(endpoint: &str, bucket: &str) -> Option<String> {
     let status = xml.split_once("<Status>")?.1.split_once("</Status>")?.0;
     Some(status.to_owned())
 }
+
+/// An AWS SDK configuration for moto at `endpoint` (us-east-1, test
+/// credentials), for the SDK clients tests use to set things up.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(test_credentials())
+        .load()
+        .await
+}

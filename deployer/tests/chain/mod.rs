@@ -84,6 +84,29 @@ pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &st
     wait_for_port(proxy_port).await;
     let moto_url = format!("http://127.0.0.1:{moto_port}");
     let proxy_url = format!("http://127.0.0.1:{proxy_port}");
+    // The function definitions compiled here call: the chain's proxy sends
+    // Invokes only to functions moto's Lambda has, as Lambda would.
+    let made = Command::new(&py)
+        .args([
+            "-c",
+            "import sys, boto3\n\
+             kw = dict(endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             role = boto3.client('iam', **kw).create_role(RoleName='vigil-provider', \
+             AssumeRolePolicyDocument='{}')['Role']['Arn']\n\
+             boto3.client('lambda', **kw).create_function(FunctionName='vigil-provider', \
+             Runtime='provided.al2023', Role=role, Handler='bootstrap', \
+             Code={'ZipFile': open(sys.argv[2], 'rb').read()})",
+        ])
+        .arg(&moto_url)
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "creating the provider function in moto: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let mut bs = bootstrap_command(&binary, watch_port, &moto_url);
     for (k, v) in extra_env {
         bs.env(k, v);
