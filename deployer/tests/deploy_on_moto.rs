@@ -82,16 +82,7 @@ async fn s3_client(moto: &str) -> aws_sdk_s3::Client {
 /// after CloudFormation resolved the template (compact JSON).
 async fn provider_grants(moto: &str, stack: &str) -> String {
     let sdk = support::sdk_config(moto).await;
-    let role = aws_sdk_cloudformation::Client::new(&sdk)
-        .describe_stack_resource()
-        .stack_name(stack)
-        .logical_resource_id("ProviderRole")
-        .send()
-        .await
-        .unwrap()
-        .stack_resource_detail
-        .and_then(|d| d.physical_resource_id)
-        .unwrap();
+    let role = chain::physical_id(&sdk, stack, "ProviderRole").await;
     // IAM speaks the query protocol; moto reads the form as AWS would.
     let xml = reqwest::Client::new()
         .post(moto)

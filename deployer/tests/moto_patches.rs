@@ -12,18 +12,17 @@
 //! other scenarios' writes on moto. tests/support/moto_transactions.py is
 //! the load that shows it.
 
+#[path = "chain/mod.rs"]
+mod chain;
 #[path = "../../assertion-provider/tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use chain::root;
 
 use serde_json::Value;
 use support::{Guard, free_port, venv, wait_for_port};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// moto through the launcher, with `unpatched` patches off; its URL.
 async fn moto(unpatched: &str) -> (Guard, String) {
@@ -63,16 +62,7 @@ async fn versioning_of_a_stack_bucket(url: &str) -> Option<String> {
         .send()
         .await
         .unwrap();
-    let bucket = cfn
-        .describe_stack_resource()
-        .stack_name("versioned")
-        .logical_resource_id("B")
-        .send()
-        .await
-        .unwrap()
-        .stack_resource_detail
-        .and_then(|d| d.physical_resource_id)
-        .unwrap();
+    let bucket = chain::physical_id(&sdk, "versioned", "B").await;
     support::bucket_versioning(url, &bucket).await
 }
 

@@ -31,13 +31,25 @@ async fn execute_with(
     name: &str,
     input: &str,
 ) -> (String, Value, Value, Vec<Value>) {
+    let provider = "arn:aws:lambda:us-east-1:123456789012:function:vigil-provider";
+    execute_calling(moto, suite_file, name, input, provider).await
+}
+
+/// The suite compiled to call `provider`, created as state machine `name`
+/// and run to its end: status, output, failure details, history.
+async fn execute_calling(
+    moto: &str,
+    suite_file: &Path,
+    name: &str,
+    input: &str,
+    provider: &str,
+) -> (String, Value, Value, Vec<Value>) {
     let c = aws_client(moto);
     let suite = load_file(suite_file).unwrap();
     let def = compile(
         &suite,
         &CompileOptions {
-            provider_function: "arn:aws:lambda:us-east-1:123456789012:function:vigil-provider"
-                .into(),
+            provider_function: provider.into(),
             ..CompileOptions::default()
         },
     )
@@ -761,53 +773,21 @@ async fn histories_longer_than_a_page_are_read_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_definition_naming_no_function_fails_as_on_aws() {
     let chain = start_chain(&[]).await;
-    let c = aws_client(&chain.moto);
-    let suite = vigil_state_machine::parse(
-        "suite: wrong-function\nscenarios:\n  one:\n    steps:\n      - {id: list, call: {kind: aws, service: dynamodb, operation: ListTables}}\n",
-        vigil_state_machine::Format::Yaml,
-        Path::new("wrong-function.yaml"),
-    )
-    .unwrap();
-    let def = compile(
+    let suite = std::env::temp_dir().join(format!("vigil-sfn-nofn-{}.yaml", std::process::id()));
+    std::fs::write(
         &suite,
-        &CompileOptions {
-            provider_function: "arn:aws:lambda:us-east-1:123456789012:function:no-such-provider"
-                .into(),
-            ..CompileOptions::default()
-        },
+        "suite: wrong-function\nscenarios:\n  one:\n    steps:\n      - {id: list, call: {kind: aws, service: dynamodb, operation: ListTables}}\n",
     )
     .unwrap();
-    let sm = aws(&c, "stepfunctions", "CreateStateMachine", json!({
-        "name": "wrong-function", "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/vigil"
-    }))
-    .await;
-    let ex = aws(
-        &c,
-        "stepfunctions",
-        "StartExecution",
-        json!({"stateMachineArn": sm["stateMachineArn"], "name": "wrong-1"}),
-    )
-    .await;
-    let started = Instant::now();
-    let d = loop {
-        let d = aws(
-            &c,
-            "stepfunctions",
-            "DescribeExecution",
-            json!({"executionArn": ex["executionArn"]}),
-        )
-        .await;
-        if d["status"] != json!("RUNNING") {
-            break d;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "still running");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
-    assert_eq!(d["status"], json!("FAILED"), "{d:#}");
-    let cause = d["cause"].as_str().unwrap_or_default();
+    let wrong = "arn:aws:lambda:us-east-1:123456789012:function:no-such-provider";
+    let (status, _, failure, _) =
+        execute_calling(&chain.moto, &suite, "wrong-function", "{}", wrong).await;
+    assert_eq!(status, "FAILED", "{failure:#}");
+    let cause = failure["cause"].as_str().unwrap_or_default();
     assert!(
         cause.contains("one/list: the provider could not run: Lambda.ResourceNotFoundException"),
         "{cause}"
     );
     assert!(cause.contains("no-such-provider"), "{cause}");
+    std::fs::remove_file(suite).ok();
 }

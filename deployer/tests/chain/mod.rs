@@ -2,6 +2,8 @@
 //! executions on, CloudFormation patched by tests/support/moto_sfn.py), its
 //! Lambda proxy, `cargo lambda watch`, and the release `bootstrap` from
 //! bootstrap.zip serving the invocations. Every process stops on drop.
+// Each test binary includes this module and uses a part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,7 +21,6 @@ pub struct Chain {
     /// moto's URL (for AWS_ENDPOINT_URL).
     pub moto: String,
     /// The Lambda proxy in front of moto (its fault counts).
-    #[allow(dead_code)] // read by the invocation-fault test only
     pub proxy: String,
     _parts: Vec<Guard>,
     _dir: PathBuf,
@@ -118,4 +119,18 @@ pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &st
         _parts: vec![bs, moto, watch],
         _dir: dir,
     }
+}
+
+/// The physical id CloudFormation (moto's) gave a stack's resource.
+pub async fn physical_id(sdk: &aws_config::SdkConfig, stack: &str, logical: &str) -> String {
+    aws_sdk_cloudformation::Client::new(sdk)
+        .describe_stack_resource()
+        .stack_name(stack)
+        .logical_resource_id(logical)
+        .send()
+        .await
+        .unwrap()
+        .stack_resource_detail
+        .and_then(|d| d.physical_resource_id)
+        .unwrap_or_else(|| panic!("stack `{stack}` has no physical id for `{logical}`"))
 }
