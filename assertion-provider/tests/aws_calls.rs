@@ -29,18 +29,9 @@ fn assert_pass(r: &vigil_protocol::ProviderResponse, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_named_json_service_answers_through_the_provider() {
-    let moto = Moto::start().await;
-    let aws_c = aws_client(&moto.url);
-    let p = provider(
-        &moto.url,
-        &moto.url,
-        Arc::new(SystemClock),
-        KeySource::Unconfigured,
-        Duration::from_secs(10),
-    );
+    let (_moto, aws_c, p) = tasks_on_moto().await;
 
     // DynamoDB: a nested matcher on the item, in the API's own shapes.
-    create_tasks_table(&aws_c).await;
     aws(
         &aws_c,
         "dynamodb",

@@ -64,26 +64,6 @@ async fn drive(
     }
 }
 
-/// moto with the `Tasks` table, a client for set-up, and a provider on the
-/// real clock with no sealing key.
-async fn tasks_on_moto() -> (
-    Moto,
-    assertion_provider::calls::aws::AwsClient,
-    assertion_provider::Provider,
-) {
-    let moto = Moto::start().await;
-    let c = aws_client(&moto.url);
-    let p = provider(
-        &moto.url,
-        &moto.url,
-        Arc::new(SystemClock),
-        KeySource::Unconfigured,
-        Duration::from_secs(10),
-    );
-    create_tasks_table(&c).await;
-    (moto, c, p)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn captures_flow_into_later_steps_and_secrets_stay_sealed() {
     let moto = Moto::start().await;

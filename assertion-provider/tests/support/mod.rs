@@ -457,3 +457,19 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// moto with the `Tasks` table, a client for set-up, and a provider on the
+/// real clock with no sealing key.
+pub async fn tasks_on_moto() -> (Moto, AwsClient, Provider) {
+    let moto = Moto::start().await;
+    let c = aws_client(&moto.url);
+    let p = provider(
+        &moto.url,
+        &moto.url,
+        Arc::new(assertion_provider::clock::SystemClock),
+        KeySource::Unconfigured,
+        Duration::from_secs(10),
+    );
+    create_tasks_table(&c).await;
+    (moto, c, p)
+}
