@@ -325,3 +325,114 @@ fn the_template_snapshot() {
         json!("<the compiled definition>");
     insta::assert_json_snapshot!(t);
 }
+
+/// The checks checkov reports failing on every suite template, each kept
+/// on purpose: (check, resource, why).
+const CHECKOV_KEPT: [(&str, &str, &str); 6] = [
+    (
+        "CKV_AWS_116",
+        "AWS::Lambda::Function.ProviderFunction",
+        "a dead-letter queue receives failed asynchronous invocations; Step Functions invokes \
+         the provider synchronously and its Task's Retry and Catch handle every failure",
+    ),
+    (
+        "CKV_AWS_117",
+        "AWS::Lambda::Function.ProviderFunction",
+        "the provider calls AWS APIs and the application's public endpoints; a VPC needs the \
+         account's subnets, NAT or endpoints, which a generated stack cannot know",
+    ),
+    (
+        "CKV_AWS_115",
+        "AWS::Lambda::Function.ProviderFunction",
+        "reserved concurrency is taken from the account's unreserved pool, and accounts with a \
+         low concurrency quota refuse it at deploy; the Parallel state already bounds \
+         concurrent invocations to the number of branches",
+    ),
+    (
+        "CKV_AWS_173",
+        "AWS::Lambda::Function.ProviderFunction",
+        "the environment holds no secret (RUST_LOG and the sealing key's ARN); Lambda encrypts \
+         it at rest with an AWS managed key",
+    ),
+    (
+        "CKV_AWS_158",
+        "AWS::Logs::LogGroup.ProviderLogGroup",
+        "the provider logs step, attempt and verdict, never a value; CloudWatch Logs encrypts \
+         at rest, and a customer key would add a key policy and a monthly cost for no secret",
+    ),
+    (
+        "CKV_AWS_158",
+        "AWS::Logs::LogGroup.StateMachineLogGroup",
+        "the state machine logs at level ERROR without execution data",
+    ),
+];
+
+fn checkov() -> PathBuf {
+    std::env::var_os("VIGIL_CHECKOV_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/vigil/checkov-venv")
+        })
+        .join("bin/checkov")
+}
+
+/// checkov on every example's template: what fails is exactly the
+/// justified list (a new failure fails the test; so does a kept check that
+/// passes now, so the list stays true).
+#[test]
+fn checkov_finds_only_the_justified_failures() {
+    let dir = std::env::temp_dir().join(format!("vigil-checkov-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for path in examples() {
+        let suite = load_file(&path).unwrap();
+        let s = synthesize(&suite, &SynthOptions::default()).unwrap();
+        let file = dir.join(format!(
+            "{}.json",
+            path.file_stem().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&file, s.template.to_json_pretty()).unwrap();
+        let out = Command::new(checkov())
+            .args([
+                "--framework",
+                "cloudformation",
+                "-o",
+                "json",
+                "--quiet",
+                "-f",
+            ])
+            .arg(&file)
+            .output()
+            .expect("checkov (./scripts/install-tools installs it)");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "checkov answered no JSON ({e}):\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let mut failed: Vec<(String, String)> = report["results"]["failed_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["check_id"].as_str().unwrap().to_owned(),
+                    c["resource"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        failed.sort();
+        let mut kept: Vec<(String, String)> = CHECKOV_KEPT
+            .iter()
+            .map(|(id, resource, _)| ((*id).to_owned(), (*resource).to_owned()))
+            .collect();
+        kept.sort();
+        assert_eq!(
+            failed,
+            kept,
+            "{}: checkov's failing checks differ from the justified list",
+            path.display()
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
