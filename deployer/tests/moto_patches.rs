@@ -117,3 +117,49 @@ async fn cancelled_transactions_keep_concurrent_writes() {
         "the load no longer finds moto's defect, so it cannot show the correction works: {as_is}"
     );
 }
+
+/// A stack with a tagged KMS key (the sealing key's shape); its status.
+async fn stack_with_a_tagged_key(url: &str) -> String {
+    let sdk = support::sdk_config(url).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let created = cfn
+        .create_stack()
+        .stack_name("keyed")
+        .template_body(
+            serde_json::json!({"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {
+                "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "kms:DescribeKey", "Resource": "*"}]},
+                "Tags": [{"Key": "vigil:suite", "Value": "s"}]
+            }}}})
+            .to_string(),
+        )
+        .send()
+        .await;
+    if let Err(e) = created {
+        return format!("CreateStack failed: {e:?}");
+    }
+    cfn.describe_stacks()
+        .stack_name("keyed")
+        .send()
+        .await
+        .map(|d| {
+            d.stacks()[0]
+                .stack_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_else(|e| format!("DescribeStacks failed: {e:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stack_key_keeps_its_tags_only_with_the_patch() {
+    let (_g, url) = moto("").await;
+    assert_eq!(stack_with_a_tagged_key(&url).await, "CREATE_COMPLETE");
+    let (_g2, bare) = moto("kms-key-tags").await;
+    assert_ne!(
+        stack_with_a_tagged_key(&bare).await,
+        "CREATE_COMPLETE",
+        "moto reads a CloudFormation KMS key's Tags now: drop tests/support/moto_kms_key_tags.py"
+    );
+}
