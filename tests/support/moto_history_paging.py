@@ -14,13 +14,14 @@ A token names the last event id it returned and the direction, so it stays
 right while the execution adds events (ids only grow).
 
 VIGIL_MOTO_UNPATCHED=history-paging leaves moto as it is, so a test can
-show the patch is still needed (moto_patch_check.py).
+show the patch is still needed (deployer/tests/state_machine_on_moto.rs,
+histories_longer_than_a_page_are_read_whole).
 """
 
 import base64
 import json
 
-import moto
+import moto_written_for
 from moto.core.responses import ActionResult
 from moto.stepfunctions.exceptions import InvalidToken, ValidationException
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -69,10 +70,5 @@ def _paged_history(self):
 
 
 def apply():
-    if moto.__version__ != WRITTEN_FOR:
-        raise SystemExit(
-            f"moto_history_paging.py was written for moto {WRITTEN_FOR}, this is "
-            f"{moto.__version__}: check whether moto pages GetExecutionHistory now "
-            "(tests/support/moto_patch_check.py) and update or drop the patch"
-        )
+    moto_written_for.require("moto_history_paging.py", WRITTEN_FOR, "does moto page GetExecutionHistory now")
     StepFunctionResponse.get_execution_history = _paged_history

@@ -11,7 +11,7 @@ This patch translates the tags before moto's handler reads them.
 VIGIL_MOTO_UNPATCHED=kms-key-tags leaves moto as it is.
 """
 
-import moto
+import moto_written_for
 from moto.kms.models import Key
 
 WRITTEN_FOR = "5.2.5"
@@ -27,10 +27,5 @@ def _create_key_with_cfn_tags(cls, resource_name, cloudformation_json, *args, **
 
 
 def apply():
-    if moto.__version__ != WRITTEN_FOR:
-        raise SystemExit(
-            f"moto_kms_key_tags.py was written for moto {WRITTEN_FOR}, this is "
-            f"{moto.__version__}: check whether moto reads a CloudFormation key's Tags now "
-            "(tests: moto_patches.rs), and update or drop the patch"
-        )
+    moto_written_for.require("moto_kms_key_tags.py", WRITTEN_FOR, "does moto read a CloudFormation key's Tags now")
     Key.create_from_cloudformation_json = classmethod(_create_key_with_cfn_tags)

@@ -19,7 +19,7 @@ is noticed here rather than on AWS.
 VIGIL_MOTO_UNPATCHED=s3-bucket-properties leaves moto as it is.
 """
 
-import moto
+import moto_written_for
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
@@ -83,11 +83,6 @@ def _update_with_properties(cls, original_resource, new_resource_name, cloudform
 
 
 def apply():
-    if moto.__version__ != WRITTEN_FOR:
-        raise SystemExit(
-            f"moto_s3_bucket_properties.py was written for moto {WRITTEN_FOR}, this is "
-            f"{moto.__version__}: check whether moto applies a CloudFormation bucket's "
-            "versioning and lifecycle now, and update or drop the patch"
-        )
+    moto_written_for.require("moto_s3_bucket_properties.py", WRITTEN_FOR, "does moto apply a CloudFormation bucket's versioning and lifecycle now")
     FakeBucket.create_from_cloudformation_json = classmethod(_create_with_properties)
     FakeBucket.update_from_cloudformation_json = classmethod(_update_with_properties)
