@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -27,32 +26,7 @@ async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
     create_tasks_table(&c).await;
     aws(&c, "dynamodb", "PutItem", json!({"TableName": "Tasks", "Item": {"task_id": {"S": "t-1"}, "status": {"S": "COMPLETED"}}})).await;
 
-    let port = free_port();
-    let venv_bin = venv().join("bin");
-    let path = format!(
-        "{}:{}",
-        venv_bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let _watch = Guard(
-        Command::new(venv_bin.join("cargo-lambda"))
-            .args([
-                "lambda",
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .env("PATH", &path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cargo lambda watch starts"),
-    );
-    wait_for_port(port).await;
+    let (_watch, port) = start_watch().await;
 
     let spawned = Instant::now();
     let _bootstrap = Guard(
@@ -115,4 +89,34 @@ async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
         json!("$['status']['S']")
     );
     std::fs::remove_dir_all(unpacked).ok();
+}
+
+/// A server that dies before it listens is tried again on new ports, and
+/// then reported with its own stderr, not as a silent timeout.
+#[tokio::test]
+async fn a_server_that_dies_before_listening_is_reported_with_its_stderr() {
+    let tries = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = tries.clone();
+    let started = tokio::spawn(async move {
+        start_listening("a failing server", 1, move |_| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut c = std::process::Command::new("sh");
+            c.args(["-c", "echo 'Address already in use' >&2; exit 3"]);
+            c
+        })
+        .await
+    })
+    .await;
+    let panic = started.expect_err("a server that never listens fails the test");
+    let message = panic
+        .into_panic()
+        .downcast::<String>()
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert!(
+        message.contains("a failing server exited (exit status: 3) before it listened")
+            && message.contains("Address already in use"),
+        "{message}"
+    );
+    assert_eq!(tries.load(std::sync::atomic::Ordering::Relaxed), 3);
 }

@@ -17,34 +17,29 @@ mod chain;
 #[path = "../../assertion-provider/tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use chain::root;
 
 use serde_json::Value;
-use support::{Guard, free_port, venv, wait_for_port};
+use support::{Guard, start_listening, venv};
 
 /// moto through the launcher, with `unpatched` patches off; its URL.
 async fn moto(unpatched: &str) -> (Guard, String) {
-    let (port, proxy) = (free_port(), free_port());
-    let guard = Guard(
-        Command::new(venv().join("bin/python"))
-            .arg(root().join("tests/support/moto_sfn.py"))
+    let (guard, ports) = start_listening("the moto launcher", 2, |ports| {
+        let mut c = Command::new(venv().join("bin/python"));
+        c.arg(root().join("tests/support/moto_sfn.py"))
             .args([
-                port.to_string(),
-                proxy.to_string(),
+                ports[0].to_string(),
+                ports[1].to_string(),
                 "http://127.0.0.1:9".into(),
                 "_".into(),
             ])
-            .env("VIGIL_MOTO_UNPATCHED", unpatched)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port).await;
-    (guard, format!("http://127.0.0.1:{port}"))
+            .env("VIGIL_MOTO_UNPATCHED", unpatched);
+        c
+    })
+    .await;
+    (guard, format!("http://127.0.0.1:{}", ports[0]))
 }
 
 /// A stack with one versioned bucket; the bucket's versioning status.

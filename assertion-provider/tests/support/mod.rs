@@ -46,7 +46,7 @@ pub fn free_port() -> u16 {
 
 /// A moto server on a loopback port; stopped when dropped.
 pub struct Moto {
-    child: Child,
+    _child: Guard,
     pub url: String,
 }
 
@@ -58,48 +58,24 @@ impl Moto {
     /// A moto server with extra environment, e.g.
     /// `INITIAL_NO_AUTH_ACTION_COUNT=0` to check every request's credentials.
     pub async fn start_with_env(env: &[(&str, &str)]) -> Moto {
-        let port = free_port();
-        let child = Command::new(venv().join("bin/python"))
-            .args([
+        let (child, ports) = start_listening("moto", 1, |ports| {
+            let mut c = Command::new(venv().join("bin/python"));
+            c.args([
                 "-m",
                 "moto.server",
                 "-H",
                 "127.0.0.1",
                 "-p",
-                &port.to_string(),
+                &ports[0].to_string(),
             ])
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto starts");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = client.get(format!("{}/moto-api/", moto.url)).send().await
-                && r.status().is_success()
-            {
-                return moto;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "moto did not come up on {}",
-                moto.url
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            .envs(env.iter().copied());
+            c
+        })
+        .await;
+        Moto {
+            _child: child,
+            url: format!("http://127.0.0.1:{}", ports[0]),
         }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -321,6 +297,7 @@ pub async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
 }
 
 /// Kills a child process when the test ends, however it ends.
+#[derive(Debug)]
 pub struct Guard(pub Child);
 
 impl Drop for Guard {
@@ -330,19 +307,108 @@ impl Drop for Guard {
     }
 }
 
-/// Waits until something listens on a loopback port.
-pub async fn wait_for_port(port: u16) {
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "nothing listens on {port}"
+/// Starts a server process on `ports` fresh loopback ports (`command`
+/// builds it from them) and waits until it listens on every one.
+///
+/// A port `free_port` found free can be taken by another test's process or
+/// connection before the child binds it; the child then exits. So a child
+/// that exits before it listens is started again on new ports (three tries),
+/// and the last try's stderr is in the panic message, never lost. Once the
+/// child listens, its stderr file is unlinked (the child keeps writing to
+/// it; nothing is left behind).
+pub async fn start_listening(
+    what: &str,
+    ports: usize,
+    command: impl Fn(&[u16]) -> Command,
+) -> (Guard, Vec<u16>) {
+    static LOGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut last_exit = String::new();
+    for _ in 0..3 {
+        let ports: Vec<u16> = (0..ports).map(|_| free_port()).collect();
+        let n = LOGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = std::env::temp_dir().join(format!("vigil-child-{}-{n}.log", std::process::id()));
+        let file = std::fs::File::create(&log).expect("a stderr file in the temp dir");
+        let mut child = Guard(
+            command(&ports)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(file)
+                .spawn()
+                .unwrap_or_else(|e| panic!("{what} does not start: {e}")),
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = child.0.try_wait() {
+                let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+                let tail: String = stderr
+                    .lines()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                last_exit =
+                    format!("{what} exited ({status}) before it listened on {ports:?}:\n{tail}");
+                break;
+            }
+            let mut listening = true;
+            for port in &ports {
+                if tokio::net::TcpStream::connect(("127.0.0.1", *port))
+                    .await
+                    .is_err()
+                {
+                    listening = false;
+                    break;
+                }
+            }
+            if listening {
+                let _ = std::fs::remove_file(&log);
+                return (child, ports);
+            }
+            if started.elapsed() > Duration::from_secs(90) {
+                let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+                let _ = std::fs::remove_file(&log);
+                panic!("{what} did not listen on {ports:?} within 90 s; its stderr:\n{stderr}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = std::fs::remove_file(&log);
     }
+    panic!("{last_exit}")
+}
+
+/// `cargo lambda watch` serving only the Lambda runtime and invoke APIs on
+/// a fresh loopback port, with the venv's tools (cargo-lambda, zig) first
+/// on its PATH. Its guard and port.
+pub async fn start_watch() -> (Guard, u16) {
+    let bin = venv().join("bin");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (guard, ports) = start_listening("cargo lambda watch", 1, |ports| {
+        let mut c = Command::new(bin.join("cargo-lambda"));
+        c.args([
+            "lambda",
+            "watch",
+            "--only-lambda-apis",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &ports[0].to_string(),
+        ])
+        .current_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../assertion-provider"
+        ))
+        .env("PATH", &path);
+        c
+    })
+    .await;
+    (guard, ports[0])
 }
 
 /// The release `bootstrap.zip` that `scripts/test` builds with cargo lambda:

@@ -6,10 +6,10 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::support::{
-    Guard, bootstrap_command, bootstrap_zip, free_port, unpack_bootstrap, venv, wait_for_port,
+    Guard, bootstrap_command, bootstrap_zip, start_listening, start_watch, unpack_bootstrap, venv,
 };
 
 pub fn root() -> PathBuf {
@@ -41,48 +41,21 @@ pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &st
     let dir = std::env::temp_dir().join(format!("vigil-sfn-{}-{n}", std::process::id()));
     let binary = unpack_bootstrap(&zip, &dir);
     let py = venv().join("bin/python");
-    let (watch_port, moto_port, proxy_port) = (free_port(), free_port(), free_port());
-    let quiet = |c: &mut Command| {
-        c.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-    };
-    let bin = venv().join("bin");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut watch = Command::new(bin.join("cargo-lambda"));
-    watch
-        .args([
-            "lambda",
-            "watch",
-            "--only-lambda-apis",
-            "-A",
-            "127.0.0.1",
-            "-P",
-            &watch_port.to_string(),
-        ])
-        .current_dir(root().join("assertion-provider"))
-        .env("PATH", &path);
-    quiet(&mut watch);
-    let watch = Guard(watch.spawn().unwrap());
-    let mut moto = Command::new(&py);
-    moto.arg(root().join("tests/support/moto_sfn.py")).args([
-        moto_port.to_string(),
-        proxy_port.to_string(),
-        format!("http://127.0.0.1:{watch_port}"),
-        "_".into(),
-    ]);
-    for (k, v) in moto_env {
-        moto.env(k, v);
-    }
-    quiet(&mut moto);
-    let moto = Guard(moto.spawn().unwrap());
-    wait_for_port(watch_port).await;
-    wait_for_port(moto_port).await;
-    wait_for_port(proxy_port).await;
+    let (watch, watch_port) = start_watch().await;
+    let (moto, ports) = start_listening("the moto launcher", 2, |ports| {
+        let mut c = Command::new(&py);
+        c.arg(root().join("tests/support/moto_sfn.py"))
+            .args([
+                ports[0].to_string(),
+                ports[1].to_string(),
+                format!("http://127.0.0.1:{watch_port}"),
+                "_".into(),
+            ])
+            .envs(moto_env.iter().copied());
+        c
+    })
+    .await;
+    let (moto_port, proxy_port) = (ports[0], ports[1]);
     let moto_url = format!("http://127.0.0.1:{moto_port}");
     let proxy_url = format!("http://127.0.0.1:{proxy_port}");
     // The function definitions compiled here call: the chain's proxy sends
