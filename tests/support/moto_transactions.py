@@ -3,7 +3,7 @@
 DynamoDB's TransactWriteItems is all-or-nothing and isolated: while one is
 cancelled, writes other clients make to the same table are kept. moto
 5.2.5 restores whole tables from a copy taken before the transaction, so
-writes that land meanwhile are lost (tests/support/moto_sfn.py patches it).
+writes that land meanwhile are lost (moto_dynamodb_transactions.py patches it).
 
 This script writes PUTS items with PutItem from several threads while other
 threads run transactions that are always cancelled (a Put plus a failing
