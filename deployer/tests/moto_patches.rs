@@ -24,8 +24,9 @@ use chain::root;
 use serde_json::Value;
 use support::{Guard, start_listening, venv};
 
-/// moto through the launcher, with `unpatched` patches off; its URL.
-async fn moto(unpatched: &str) -> (Guard, String) {
+/// moto through the launcher, with `unpatched` patches off; its URL and
+/// its Lambda proxy's.
+async fn moto_and_proxy(unpatched: &str) -> (Guard, String, String) {
     let (guard, ports) = start_listening("the moto launcher", 2, |ports| {
         let mut c = Command::new(venv().join("bin/python"));
         c.arg(root().join("tests/support/moto_sfn.py"))
@@ -39,7 +40,32 @@ async fn moto(unpatched: &str) -> (Guard, String) {
         c
     })
     .await;
-    (guard, format!("http://127.0.0.1:{}", ports[0]))
+    let url = |port: u16| format!("http://127.0.0.1:{port}");
+    (guard, url(ports[0]), url(ports[1]))
+}
+
+/// moto through the launcher, with `unpatched` patches off; its URL.
+async fn moto(unpatched: &str) -> (Guard, String) {
+    let (guard, url, _) = moto_and_proxy(unpatched).await;
+    (guard, url)
+}
+
+/// What `tests/support/moto_patch_checks.py` observes for `check` on moto
+/// with the patches in `unpatched` off.
+async fn observe(check: &str, unpatched: &str) -> Value {
+    let (moto, url, proxy) = moto_and_proxy(unpatched).await;
+    let out = Command::new(venv().join("bin/python"))
+        .arg(root().join("tests/support/moto_patch_checks.py"))
+        .args([check, &url, &proxy])
+        .output()
+        .unwrap();
+    drop(moto);
+    assert!(
+        out.status.success(),
+        "{check}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// A stack with one versioned bucket; the bucket's versioning status.
@@ -156,5 +182,106 @@ async fn a_stack_key_keeps_its_tags_only_with_the_patch() {
         stack_with_a_tagged_key(&bare).await,
         "CREATE_COMPLETE",
         "moto reads a CloudFormation KMS key's Tags now: drop tests/support/moto_kms_key_tags.py"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_state_machine_runs_only_with_the_patch() {
+    let patched = observe("cfn-state-machines", "").await;
+    assert_eq!(
+        patched,
+        serde_json::json!({"created": "ok", "result": "hello", "started": "ok"}),
+        "a stack's machine is made from Definition + DefinitionSubstitutions and can run"
+    );
+    let as_is = observe("cfn-state-machines", "cfn-state-machines").await;
+    assert_ne!(
+        as_is["started"], "ok",
+        "moto runs a CloudFormation state machine now: drop \
+         tests/support/moto_cfn_state_machines.py ({as_is})"
+    );
+}
+
+#[tokio::test]
+async fn change_set_stacks_get_outputs_only_with_the_patch() {
+    let patched = observe("cfn-change-sets", "").await;
+    assert_eq!(
+        patched,
+        serde_json::json!({"outputs": 1, "unchanged_change_set": "FAILED"}),
+        "a stack made by a change set has its Outputs; an unchanged one is a FAILED change set"
+    );
+    let as_is = observe("cfn-change-sets", "cfn-change-sets").await;
+    assert_ne!(
+        as_is, patched,
+        "moto's change sets behave as CloudFormation's now: drop \
+         tests/support/moto_cfn_change_sets.py"
+    );
+}
+
+#[tokio::test]
+async fn stack_updates_apply_or_fail_only_with_the_patch() {
+    let patched = observe("cfn-updates", "").await;
+    assert_eq!(patched["retention"], 30, "{patched}");
+    assert_eq!(patched["key_description"], "kept 30 days", "{patched}");
+    // A type moto cannot update fails the update and rolls back, never
+    // keeps the old resource as if the change were applied.
+    assert_eq!(
+        patched["unupdatable"], "UPDATE_ROLLBACK_COMPLETE",
+        "{patched}"
+    );
+    assert!(
+        patched["unupdatable_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("cannot update AWS::EC2::VPC `V`")),
+        "{patched}"
+    );
+    let as_is = observe("cfn-updates", "cfn-updates").await;
+    assert_ne!(
+        as_is["retention"], 30,
+        "moto updates a stack's LogGroup now: drop its part of \
+         tests/support/moto_cfn_updates.py ({as_is})"
+    );
+}
+
+/// With IAM checks on and the credentials Lambda gives a function, a grant
+/// narrowed to table A allows A only, a missing action is refused with the
+/// action and resource named, `?` matches one character, and a role that
+/// does not trust Lambda gets no credentials.
+#[tokio::test]
+async fn narrowed_grants_are_checked_only_with_the_patch() {
+    let patched = observe("iam-resources", "").await;
+    assert_eq!(patched["get_a"], "ok", "{patched}");
+    assert_eq!(patched["get_b"], "AccessDeniedException", "{patched}");
+    assert_eq!(
+        patched["query_a"],
+        "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/narrow/narrow is not \
+         authorized to perform: dynamodb:Query on resource: \
+         arn:aws:dynamodb:us-east-1:123456789012:table/A because no identity-based policy allows it"
+    );
+    assert_eq!(patched["secret"], "ok", "{patched}");
+    assert_eq!(patched["admin_get_b"], "ok", "{patched}");
+    assert_eq!(patched["untrusted_credentials"], 403, "{patched}");
+    let as_is = observe("iam-resources", "iam-resources").await;
+    assert_ne!(
+        as_is["get_a"], "ok",
+        "moto checks a DynamoDB grant's Resource now: drop its part of \
+         tests/support/moto_iam_resources.py ({as_is})"
+    );
+}
+
+/// A form body signed over its own bytes passes moto's signature check
+/// (here DescribeStacks then says the stack does not exist, as it should),
+/// and so does a GET without a body.
+#[tokio::test]
+async fn form_bodies_are_signed_over_their_bytes_only_with_the_patch() {
+    let patched = observe("sigv4-raw-body", "").await;
+    assert_eq!(
+        patched,
+        serde_json::json!({"answer": "ValidationError", "message": "Stack with id no such stack does not exist", "get": "ok"})
+    );
+    let as_is = observe("sigv4-raw-body", "sigv4-raw-body").await;
+    assert!(
+        as_is["answer"] == "SignatureDoesNotMatch" && as_is["get"] != "ok",
+        "moto checks a form body's signature over its bytes now: drop \
+         tests/support/moto_sigv4_raw_body.py ({as_is})"
     );
 }

@@ -200,6 +200,15 @@ fn deployed_the_lifecycle_passes_against_abcas_code_and_leaks_nothing() {
         "{}",
         d.output
     );
+    // With moto's IAM checks on, the provider ran with its own role only:
+    // the policy vigil derived covers every call of the four scenarios.
+    assert!(
+        d.output.contains(
+            "the provider runs as arn:aws:sts::123456789012:assumed-role/vigil-task-lifecycle-ProviderRole-"
+        ),
+        "{}",
+        d.output
+    );
     d.scan(true);
 }
 

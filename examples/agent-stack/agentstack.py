@@ -228,8 +228,9 @@ def deploy(aws, api_url, region):
     return {"outputs": outputs, "attachments_bucket": buckets["attachments"], "pat": pat}
 
 
-def harness_config(deployed, *, region, aws_endpoint, api_port, python, record_credentials=None):
-    """The JSON harness/agentstack.mjs reads."""
+def harness_config(deployed, *, region, aws_endpoint, api_port, python, credentials, record_credentials=None):
+    """The JSON harness/agentstack.mjs reads; `credentials` (AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY) are those ABCA's handlers call AWS with."""
     return {
         "abcaDir": str(abca_dir()),
         "npmPrefix": str(npm_prefix()),
@@ -237,7 +238,7 @@ def harness_config(deployed, *, region, aws_endpoint, api_port, python, record_c
         "region": region,
         "accountId": ACCOUNT,
         "awsEndpoint": aws_endpoint,
-        "credentials": {"AWS_ACCESS_KEY_ID": "agentstack", "AWS_SECRET_ACCESS_KEY": "agentstack"},
+        "credentials": credentials,
         "stackName": STACK,
         "apiPort": api_port,
         "apiId": "taskapi" + secrets.token_hex(3),

@@ -4,16 +4,19 @@ application is AgentStack with ABCA's real code (agentstack.py).
 
 It starts, all on 127.0.0.1:
   * moto (tests/support/moto_sfn.py: Step Functions executions on, Lambda
-    invokes routed to cargo lambda watch, CloudFormation made to behave,
-    DynamoDB transactions made atomic);
+    invokes routed to cargo lambda watch, its patches applied) with its IAM
+    checks on: every request must be allowed by its caller's policies, down
+    to the resource for the services the provider calls;
   * AgentStack: its tables (a CloudFormation stack whose outputs are
     AgentStack's), Cognito user pool and app client, GitHub token secret
     and buckets, and the harness (harness/agentstack.mjs) running ABCA's
     Task API handlers behind an API Gateway stand-in, its durable
     orchestrator, and its agent modules as the AgentCore runtime;
   * the assertion provider: the release `bootstrap` from bootstrap.zip,
-    serving invocations under `cargo lambda watch` with the environment the
-    deployed stack gives its function (started after `vigil deploy`);
+    serving invocations under `cargo lambda watch` with the environment and
+    the execution role (ProviderRole, its policy derived by vigil from the
+    suite's steps) the deployed stack gives its function (started after
+    `vigil deploy`);
 then runs `vigil deploy --app-stack backgroundagent-dev` and `vigil run
 --stack ...` (or `vigil local`), prints the report, and stops everything
 it started.
@@ -55,13 +58,13 @@ import zipfile
 from pathlib import Path
 
 import boto3
+from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import agentstack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
-CREDS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_REGION": REGION}
 FLIP_MARKER = "# ./scripts/demo --fail expects APPROVED here instead."
 FLIP_SECRET_MARKER = "# ./scripts/demo --fail-secret expects an `sk_` key here instead."
 # The suite's poll timeouts are ABCA's (12 minutes to a terminal status, 8 to
@@ -154,10 +157,47 @@ def artifact(given):
     return zip_path
 
 
-def clients(endpoint):
-    kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="demo", aws_secret_access_key="demo")
-    services = ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb", "lambda", "kms", "stepfunctions", "s3")
+def clients(endpoint, creds):
+    kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+              aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"], aws_session_token=creds.get("AWS_SESSION_TOKEN"))
+    services = ("cognito-idp", "secretsmanager", "cloudformation", "dynamodb", "lambda", "kms", "stepfunctions",
+                "s3", "sts")
     return {n: boto3.client(n, **kw) for n in services}
+
+
+def identities_and_iam_checks(endpoint):
+    """Makes the account's identities, then turns moto's IAM checks on: from
+    here every request needs credentials of an identity whose policies allow
+    it (tests/support/moto_iam_resources.py makes moto check Resources too).
+    `ci` stands for CI's deploy role (vigil deploy, run, local), `agentstack`
+    for ABCA's handlers' roles; both may do everything, as vigil does not test
+    them. The provider gets only its own role (provider_credentials)."""
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION,
+                       aws_access_key_id="setup", aws_secret_access_key="setup")
+    everything = json.dumps({"Version": "2012-10-17",
+                             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    identities = {}
+    for name in ("ci", "agentstack"):
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName="everything", PolicyDocument=everything)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        identities[name] = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    urllib.request.urlopen(urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers={"content-type": "text/plain"}))
+    return identities
+
+
+def provider_credentials(aws, proxy, stack):
+    """What Lambda gives the stack's provider function: credentials of its
+    execution role, ProviderRole, whose policy vigil derived from the suite's
+    steps (the launcher's /__vigil/lambda-credentials). With IAM checks on,
+    a call the steps need and the policy lacks fails the run."""
+    function = aws["cloudformation"].describe_stack_resource(
+        StackName=stack, LogicalResourceId="ProviderFunction")["StackResourceDetail"]["PhysicalResourceId"]
+    with urllib.request.urlopen(f"{proxy}/__vigil/lambda-credentials/{function}") as r:
+        c = json.load(r)
+    return {"AWS_ACCESS_KEY_ID": c["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": c["Token"]}
 
 
 def flip(text, suite, flag, marker, old, new, what):
@@ -310,32 +350,48 @@ def main(argv=None):
         wait_port(proxy_port, moto, "moto's Lambda proxy")
         wait_port(watch_port, watch, "cargo lambda watch")
         endpoint = f"http://127.0.0.1:{moto_port}"
-        aws = clients(endpoint)
+        identities = identities_and_iam_checks(endpoint)
+        ci = {**identities["ci"], "AWS_REGION": REGION}
+        aws = clients(endpoint, ci)
 
         deployed = agentstack.deploy(aws, f"http://127.0.0.1:{api_port}/v1/", REGION)
         credentials = args.dump_dir / "credentials.tsv" if args.dump_dir else None
         if credentials:
             credentials.write_text(f"github-token\t{deployed['pat']}\n")
         config = agentstack.harness_config(deployed, region=REGION, aws_endpoint=endpoint, api_port=api_port,
-                                           python=str(bin_dir / "python"), record_credentials=credentials)
+                                           python=str(bin_dir / "python"), credentials=identities["agentstack"],
+                                           record_credentials=credentials)
         (tmp / "agentstack.json").write_text(json.dumps(config))
         agentstack.start_harness(procs, tmp / "agentstack.json")
 
-        def start_provider(stack_env):
+        def start_provider(stack):
             """The provider: exactly the binary in the zip `vigil deploy`
-            uploads, with the environment its stack gives it."""
+            uploads, with the environment and the role its stack gives it."""
             with zipfile.ZipFile(zip_path) as z:
                 z.extract("bootstrap", tmp)
             binary = tmp / "bootstrap"
             binary.chmod(0o755)
+            role = provider_credentials(aws, f"http://127.0.0.1:{proxy_port}", stack)
+            as_provider = clients(endpoint, role)
+            who = as_provider["sts"].get_caller_identity()["Arn"]
+            # The checks are on: what the steps never do, the role may not do.
+            try:
+                as_provider["dynamodb"].scan(TableName=deployed["outputs"]["TaskTableName"], Limit=1)
+                sys.exit(f"error: {who} may Scan the task table: moto's IAM checks are off")
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "AccessDeniedException":
+                    raise
+            print(f"the provider runs as {who} (IAM checks on: it may not Scan the task table)",
+                  file=sys.stderr, flush=True)
             procs.start("provider", [str(binary)], env={
-                **os.environ, **stack_env, **CREDS, "AWS_ENDPOINT_URL": endpoint,
+                **os.environ, **provider_environment(aws, stack), **role, "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": endpoint,
                 "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt",
                 "AWS_LAMBDA_FUNCTION_NAME": "_", "AWS_LAMBDA_FUNCTION_VERSION": "1",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"})
 
         # What ABCA's integ workflow reads from its CI variables.
-        vigil_env = {**os.environ, **CREDS, "AWS_ENDPOINT_URL": endpoint,
+        vigil_env = {**os.environ, **ci, "AWS_ENDPOINT_URL": endpoint,
                      "INTEG_SANDBOX_REPO": agentstack.SANDBOX_REPO, "INTEG_PAT_SECRET_ID": agentstack.PAT_SECRET}
         fail = args.fail or args.fail_secret
         suite = flipped_suite(args.suite, tmp, args.fail, args.fail_secret) if fail else Path(args.suite)
@@ -372,7 +428,7 @@ def main(argv=None):
                           "-o", str(tmp / "out")])
         if code != 0:
             return 2
-        start_provider(provider_environment(aws, "vigil-task-lifecycle"))
+        start_provider("vigil-task-lifecycle")
         commit = f"demo{int(time.time())}"
         started = time.time()
         code = vigil_run(["run", "--stack", "vigil-task-lifecycle", "--suite", str(suite),

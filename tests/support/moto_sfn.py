@@ -10,14 +10,17 @@ cargo lambda watch (translating its 500 for a handler error into AWS's
 Lambda does (404 ResourceNotFoundException), and sends everything else to
 moto, then starts moto's own server. Everything binds to 127.0.0.1.
 
-It also patches moto's CloudFormation so that stacks deployed with change sets
-behave as vigil's deploy expects from AWS (see the two sections below):
-state machines made by a stack land in the executing backend and honour
-`Definition`/`DefinitionSubstitutions`; Outputs exist; a failed resource gives
-a *_FAILED event and a rollback status; "no changes" gives a FAILED change set;
-KMS keys made by a stack keep their tags. GetExecutionHistory pages its
-events as Step Functions does (moto_history_paging.py); a bucket made by a
-stack gets its versioning and lifecycle rules (moto_s3_bucket_properties.py).
+It then applies the patches that make moto behave as AWS where vigil
+depends on it, each in its own module next to this one (moto_*.py; the
+PATCHES table below); VIGIL_MOTO_UNPATCHED=name,... leaves the named ones
+out, so a test can show each is still needed.
+
+GET /__vigil/lambda-credentials/FUNCTION on the proxy port answers what
+Lambda gives a function's execution environment: credentials of the
+function's execution role (moto's STS AssumeRole, after checking the role
+trusts lambda.amazonaws.com), as JSON {AccessKeyId, SecretAccessKey, Token,
+Expiration}. With moto's IAM checks on, a provider run with them can call
+only what its role allows.
 
 With VIGIL_INVOKE_FAULTS=RATE:SEED (e.g. `0.25:7`) the proxy fails that
 share of Lambda Invoke requests the way the Lambda service does when it is
@@ -30,6 +33,7 @@ usage: moto_sfn.py PORT PROXY_PORT LAMBDA_URL LAMBDA_FUNCTION
 """
 
 import http.server
+import importlib
 import json
 import os
 import random
@@ -85,6 +89,51 @@ def _unknown_function(path, authorization):
     return None
 
 
+def _trusts_lambda(policy_document):
+    """Whether a role's trust policy lets the Lambda service assume it."""
+    policy = json.loads(policy_document) if isinstance(policy_document, str) else policy_document
+    statements = policy.get("Statement", [])
+    for st in statements if isinstance(statements, list) else [statements]:
+        services = st.get("Principal", {}).get("Service", []) if isinstance(st.get("Principal"), dict) else []
+        services = services if isinstance(services, list) else [services]
+        actions = st.get("Action", [])
+        actions = actions if isinstance(actions, list) else [actions]
+        if (st.get("Effect") == "Allow" and "lambda.amazonaws.com" in services
+                and any(a.lower() in ("sts:assumerole", "sts:*", "*") for a in actions)):
+            return True
+    return False
+
+
+def _lambda_credentials(function, region="us-east-1"):
+    """(HTTP status, body) with the credentials Lambda gives `function`'s
+    execution environment: its execution role, assumed as the Lambda service
+    assumes it. A role that does not trust lambda.amazonaws.com gets none,
+    as on AWS, where such a function cannot be created or run."""
+    from urllib.parse import unquote
+
+    from moto.awslambda.exceptions import UnknownFunctionException
+    from moto.awslambda.utils import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    try:
+        fn = get_backend(DEFAULT_ACCOUNT_ID, region).get_function(unquote(function))
+    except UnknownFunctionException as e:
+        return 404, {"message": e.message}
+    try:
+        role = iam_backends[DEFAULT_ACCOUNT_ID]["aws"].get_role_by_arn(fn.role)
+    except Exception:
+        return 403, {"message": f"the execution role {fn.role} of {fn.function_name} does not exist"}
+    if not _trusts_lambda(role.assume_role_policy_document):
+        return 403, {"message": f"the execution role {fn.role} does not trust lambda.amazonaws.com"}
+    session = sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assume_role(
+        region_name=region, role_session_name=fn.function_name, role_arn=fn.role,
+        policy=None, duration=3600, external_id=None)
+    return 200, {"AccessKeyId": session.access_key_id, "SecretAccessKey": session.secret_access_key,
+                 "Token": session.session_token, "Expiration": session.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
 def _injected_fault():
     """The fault to answer this invocation with, or None to forward it."""
     with _fault_lock:
@@ -115,6 +164,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             with _fault_lock:
                 counts = dict(_faults_injected)
             return self._answer(200, {"content-type": "application/json"}, json.dumps(counts).encode())
+        if self.path.startswith("/__vigil/lambda-credentials/"):
+            status, answer = _lambda_credentials(self.path.rsplit("/", 1)[1])
+            return self._answer(status, {"content-type": "application/json"}, json.dumps(answer).encode())
         fault = _injected_fault() if INVOKE.match(self.path) else None
         if fault:
             name, status, error = fault
@@ -160,291 +212,29 @@ server = http.server.ThreadingHTTPServer(("127.0.0.1", int(proxy_port)), Proxy)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
-# --- AWS::StepFunctions::StateMachine through CloudFormation -----------------
-# moto 5.2.5's CloudFormation model for state machines (1) always writes to
-# `stepfunctions_backends`, but with execute_state_machine on, the API serves
-# the separate executing backend (`stepfunctions_parser_backends`), so
-# StartExecution on a CloudFormation-made machine says StateMachineDoesNotExist;
-# (2) reads only `DefinitionString`, ignoring `Definition` (object) and
-# `DefinitionSubstitutions`; (3) has no `Arn` attribute for Fn::GetAtt.
-# We replace the three lifecycle hooks so they use the backend the API uses
-# (`responses.get_backend`) and build the definition the way CloudFormation
-# does.  Intrinsics (Ref, Fn::GetAtt, ...) inside the properties, including the
-# DefinitionSubstitutions values, are already resolved by moto's clean_json
-# before these hooks run.  NB: clean_json also drops dict entries whose value
-# is JSON null (e.g. `"ResultPath": null` in a `Definition` object); real
-# CloudFormation rejects nulls in templates, so emit such ASL as
-# `DefinitionString` instead.
-import re as _re  # noqa: E402
-
-from moto.stepfunctions.models import StateMachine  # noqa: E402
-from moto.stepfunctions.utils import cfn_to_api_tags  # noqa: E402
-from moto.stepfunctions.responses import get_backend as _sfn_backend  # noqa: E402
-
-
-def _cfn_definition(props):
-    """Definition (object) or DefinitionString, with ${key} replaced for each key
-    of DefinitionSubstitutions; other ${...} tokens are left as they are, like
-    real CloudFormation (our step payload templates use `${param}`)."""
-    if "Definition" in props:
-        definition = json.dumps(props["Definition"])
-    else:
-        definition = props.get("DefinitionString", "")
-    subs = props.get("DefinitionSubstitutions") or {}
-
-    def value(match):
-        v = subs[match.group(1)]
-        return v if isinstance(v, str) else json.dumps(v)
-
-    if subs:
-        definition = _re.sub(r"\$\{([^}]*)\}", lambda m: value(m) if m.group(1) in subs else m.group(0), definition)
-    return definition
-
-
-def _cfn_logging(props):
-    """CloudFormation's LoggingConfiguration -> the API's loggingConfiguration."""
-    cfg = props.get("LoggingConfiguration")
-    if not cfg:
-        return None
-    return {
-        "level": cfg.get("Level", "OFF"),
-        "includeExecutionData": bool(cfg.get("IncludeExecutionData", False)),
-        "destinations": [
-            {"cloudWatchLogsLogGroup": {"logGroupArn": d.get("CloudWatchLogsLogGroup", {}).get("LogGroupArn")}}
-            for d in cfg.get("Destinations", [])
-        ],
-    }
-
-
-def _sm_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-    props = cloudformation_json["Properties"]
-    return _sfn_backend(account_id, region_name).create_state_machine(
-        props.get("StateMachineName", resource_name),
-        _cfn_definition(props),
-        props.get("RoleArn", ""),
-        tags=cfn_to_api_tags(props.get("Tags", [])),
-        loggingConfiguration=_cfn_logging(props),
-        sm_type=props.get("StateMachineType", "STANDARD"),
-    )
-
-
-def _sm_delete(cls, resource_name, cloudformation_json, account_id, region_name):
-    # resource_name is the physical id, i.e. the ARN
-    _sfn_backend(account_id, region_name).delete_state_machine(resource_name)
-
-
-def _sm_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-    props = cloudformation_json.get("Properties", {})
-    if props.get("StateMachineName", original_resource.name) != original_resource.name:
-        # a new name means replacement, as in AWS
-        new = _sm_create(cls, new_resource_name, cloudformation_json, account_id, region_name)
-        _sm_delete(cls, original_resource.arn, cloudformation_json, account_id, region_name)
-        return new
-    backend = _sfn_backend(account_id, region_name)
-    sm = backend.update_state_machine(
-        original_resource.arn,
-        definition=_cfn_definition(props) if ("Definition" in props or "DefinitionString" in props) else None,
-        role_arn=props.get("RoleArn"),
-        logging_configuration=_cfn_logging(props),
-    )
-    backend.tagger.tag_resource(sm.arn, cfn_to_api_tags(props.get("Tags", [])))
-    return sm
-
-
-_sm_get_att = StateMachine.get_cfn_attribute
-StateMachine.create_from_cloudformation_json = classmethod(_sm_create)
-StateMachine.delete_from_cloudformation_json = classmethod(_sm_delete)
-StateMachine.update_from_cloudformation_json = classmethod(_sm_update)
-StateMachine.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Arn", "Name"))
-StateMachine.get_cfn_attribute = lambda self, attr: self.arn if attr == "Arn" else _sm_get_att(self, attr)
-
-
-# --- CloudFormation change sets, the way vigil deploys -------------------------
-# moto 5.2.5 runs ExecuteChangeSet synchronously and
-# (1) never rebuilds the stack's Outputs (a stack born from a CREATE change set
-#     has none) nor records the new parameters (so later "no change" checks
-#     compare against the first ones);
-# (2) on a resource error raises it from ExecuteChangeSet (sometimes as a body
-#     boto3 cannot parse) and leaves the stack in REVIEW_IN_PROGRESS /
-#     *_COMPLETE, half built, with no *_FAILED event;
-# (3) answers CreateChangeSet with the same template and parameters with a
-#     ValidationError "No updates are to be performed." (UpdateStack's answer)
-#     instead of AWS's FAILED change set "The submitted information didn't
-#     contain changes. ...".
-# (4) stores None for a resource whose type has no update hook (LogGroup, KMS
-#     Key), breaking every later Ref/GetAtt to it;
-# (5) looks change set names up across all stacks, answers HTTP 500 for an
-#     unknown change set or an UPDATE of a ROLLBACK_COMPLETE stack, and lets a
-#     CREATE change set make a second stack with an existing name.
-# We fix (1), make (2) look like AWS (a CREATE_FAILED/UPDATE_FAILED event on
-# the resource with the error as reason, then ROLLBACK_COMPLETE for a create,
-# or UPDATE_ROLLBACK_COMPLETE after re-applying the previous template for an
-# update; ExecuteChangeSet itself succeeds), make (3) the FAILED change set,
-# keep the old resource for (4) (the change is ignored), and give (5) AWS's
-# ValidationErrors.
-from moto.cloudformation import parsing as _cfn_parsing  # noqa: E402
-from moto.cloudformation.exceptions import ValidationError  # noqa: E402
-from moto.cloudformation.models import CloudFormationBackend, Event, Stack  # noqa: E402
-from moto.cloudformation.responses import CloudFormationResponse  # noqa: E402
-
-_first_failure = threading.local()  # (logical id, type, reason) of the first resource that failed
-
-
-def _recording(fn):
-    def wrapper(logical_id, resource_json, *args, **kwargs):
-        try:
-            return fn(logical_id, resource_json, *args, **kwargs)
-        except Exception as e:
-            if getattr(_first_failure, "value", ()) is None:
-                reason = getattr(e, "message", None) or f"{type(e).__name__}: {e}"
-                _first_failure.value = (logical_id, resource_json.get("Type"), reason)
-            raise
-
-    return wrapper
-
-
-def _keep_if_not_updatable(fn):
-    # moto returns None for a type without an update hook (AWS::Logs::LogGroup,
-    # AWS::KMS::Key, ...) and stores that None as the resource, so every later
-    # Ref/GetAtt to it fails; keep the old resource instead (change ignored)
-    def wrapper(logical_id, resource_json, resources_map, *args, **kwargs):
-        new = fn(logical_id, resource_json, resources_map, *args, **kwargs)
-        return new if new is not None else resources_map[logical_id]
-
-    return wrapper
-
-
-# ResourceMap looks these up as module globals at call time
-_cfn_parsing.parse_and_create_resource = _recording(_cfn_parsing.parse_and_create_resource)
-_cfn_parsing.parse_and_update_resource = _recording(_keep_if_not_updatable(_cfn_parsing.parse_and_update_resource))
-_execute_change_set = CloudFormationBackend.execute_change_set
-
-
-def _resource_event(stack, logical_id, resource_type, status, reason):
-    stack.events.append(Event(stack.stack_id, stack.name, logical_id, "", resource_type, status, reason, None))
-
-
-def _execute_change_set_like_aws(self, change_set_name, stack_name=None):
-    # moto matches a change set name across all stacks; scope it by stack
-    named = [cs for cs in self.change_sets.values()
-             if cs.change_set_name == change_set_name and stack_name in (None, cs.stack_name, cs.stack_id)]
-    change_set = self.change_sets.get(change_set_name) or (named[-1] if named else None)
-    if change_set is None or change_set.stack_id not in self.stacks:
-        raise ValidationError(message=f"ChangeSet [{change_set_name}] does not exist")  # moto: HTTP 500
-    stack = self.stacks[change_set.stack_id]
-    previous_template, previous_parameters = stack.template, stack.parameters
-    _first_failure.value = None
-    try:
-        _execute_change_set(self, change_set.change_set_id, stack_name)
-        stack._parse_template()
-        stack.output_map = stack._create_output_map()
-        stack.outputs  # resolve now, so a bad Ref/GetAtt fails the deploy rather than DescribeStacks
-    except Exception as e:
-        error = getattr(e, "message", None) or f"{type(e).__name__}: {e}"
-        failed = _first_failure.value  # None: not a resource's error (parameters, outputs)
-        if stack.events and stack.events[-1].resource_status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-            stack.events.pop()  # moto's execute finished; the Outputs failed after it
-        creating = change_set.change_set_type == "CREATE"
-        if failed:
-            logical_id, resource_type, error = failed
-            _resource_event(stack, logical_id, resource_type, "CREATE_FAILED" if creating else "UPDATE_FAILED", error)
-            verb = "create" if creating else "update"
-            error = f"The following resource(s) failed to {verb}: [{logical_id}]. "
-        if creating:
-            stack._add_stack_event("ROLLBACK_IN_PROGRESS", error + ("Rollback requested by user." if failed else ""))
-            try:
-                stack.resource_map.delete()
-            except Exception:
-                pass
-            stack.resource_map._resource_json_map = {}  # else ListStackResources would build them again
-            stack.template_dict = {}
-            stack._add_stack_event("ROLLBACK_COMPLETE")
-            stack.status = "ROLLBACK_COMPLETE"
-        else:
-            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", error)
-            stack.template = previous_template
-            try:  # best effort: re-apply the previous template
-                stack.resource_map.update(Stack.parse_template(previous_template), previous_parameters)
-            except Exception:
-                pass
-            stack._parse_template()
-            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
-            stack.status = "UPDATE_ROLLBACK_COMPLETE"
-        stack.output_map = stack._create_output_map()
-        change_set.execution_status = "EXECUTE_FAILED"
-        return
-    finally:
-        _first_failure.value = ()
-    stack.parameters = change_set.parameters
-    stack.description = stack.template_dict.get("Description")
-
-
-CloudFormationBackend.execute_change_set = _execute_change_set_like_aws
-_create_change_set = CloudFormationResponse.create_change_set
-
-
-def _create_change_set_like_aws(self):
-    name, change_set_name = self._get_param("StackName"), self._get_param("ChangeSetName")
-    stacks = [st for st in self.cloudformation_backend.stacks.values() if st.name == name]
-    if self._get_param("ChangeSetType", "CREATE") == "UPDATE":
-        for st in stacks:
-            self._validate_status(st)  # ROLLBACK_COMPLETE cannot be updated (moto: HTTP 500)
-    elif any(st.status != "REVIEW_IN_PROGRESS" for st in stacks):  # moto: makes a second stack
-        raise ValidationError(
-            message=f"Stack [{name}] already exists and cannot be created again with the changeSet [{change_set_name}]."
-        )
-    # skip the response-level "No updates are to be performed." check; the
-    # backend then marks an unchanged change set FAILED, as AWS does
-    self._validate_different_update = lambda *args, **kwargs: None
-    return _create_change_set(self)
-
-
-CloudFormationResponse.create_change_set = _create_change_set_like_aws
-
-# --- AWS::KMS::Key Tags: kept (tests/support/moto_kms_key_tags.py) -----------
-if "kms-key-tags" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(","):
-    import moto_kms_key_tags  # noqa: E402
-
-    moto_kms_key_tags.apply()
-
-# --- DynamoDB TransactWriteItems: atomic and isolated, as DynamoDB's are -------
-# moto 5.2.5's `transact_write_items` applies the transaction's writes one by
-# one and, when one is cancelled, puts back deep copies of the whole tables
-# taken before it started. moto's server runs requests on several threads
-# and nothing stops another request from writing to those tables in the
-# meantime, so a cancelled transaction erases writes it never touched (seen:
-# 3 of 300 concurrent PutItems lost), and readers can see the half-applied
-# transaction. DynamoDB's transactions are serializable: no other request
-# sees or overwrites a partial one. One lock around every DynamoDB request
-# gives that (moto's DynamoDB is then one request at a time, which is ample
-# for tests). VIGIL_MOTO_UNPATCHED=transact-write-items leaves moto as it is,
-# so the test that finds the defect can show it still finds it.
-# (tests/support/moto_transactions.py.)
-if "transact-write-items" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(","):
-    from moto.dynamodb.responses import DynamoHandler  # noqa: E402
-
-    _dynamodb_lock = threading.RLock()
-    _call_action = DynamoHandler.call_action
-
-    def _serialized_call_action(self):
-        with _dynamodb_lock:
-            return _call_action(self)
-
-    DynamoHandler.call_action = _serialized_call_action
-
-# --- GetExecutionHistory: paged as Step Functions pages it -------------------
-# (tests/support/moto_history_paging.py says what and why.)
-if "history-paging" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(","):
-    import moto_history_paging  # noqa: E402
-
-    moto_history_paging.apply()
-
-# --- AWS::S3::Bucket: versioning and lifecycle rules applied -----------------
-# (tests/support/moto_s3_bucket_properties.py says what and why.)
-if "s3-bucket-properties" not in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(","):
-    import moto_s3_bucket_properties  # noqa: E402
-
-    moto_s3_bucket_properties.apply()
+# --- moto patches: each in its own module, named by VIGIL_MOTO_UNPATCHED ------
+# Each module says what moto does, what AWS does (with the doc), checks the
+# moto version it was written for, and has a test that fails when moto no
+# longer needs it (deployer/tests/moto_patches.rs). Order matters once:
+# cfn-change-sets records the failures of cfn-updates' update hooks.
+PATCHES = {
+    "cfn-state-machines": "moto_cfn_state_machines",
+    "cfn-updates": "moto_cfn_updates",
+    "cfn-change-sets": "moto_cfn_change_sets",
+    "kms-key-tags": "moto_kms_key_tags",
+    "transact-write-items": "moto_dynamodb_transactions",
+    "history-paging": "moto_history_paging",
+    "s3-bucket-properties": "moto_s3_bucket_properties",
+    "iam-resources": "moto_iam_resources",
+    "sigv4-raw-body": "moto_sigv4_raw_body",
+}
+_unpatched = {n for n in os.environ.get("VIGIL_MOTO_UNPATCHED", "").split(",") if n}
+if _unpatched - set(PATCHES):
+    raise SystemExit(f"VIGIL_MOTO_UNPATCHED names no patch: {sorted(_unpatched - set(PATCHES))}; "
+                     f"the patches are {sorted(PATCHES)}")
+for _name, _module in PATCHES.items():
+    if _name not in _unpatched:
+        importlib.import_module(_module).apply()
 
 from moto.server import main  # noqa: E402  (after the config change)
 
