@@ -86,6 +86,23 @@ impl Partition {
             .map_or(AWS, |(_, p)| *p)
     }
 
+    /// The AWS Management Console's origin for `region`, or None where no
+    /// public console host is known (the ISO and sovereign partitions).
+    /// The commercial console is regional
+    /// (https://docs.aws.amazon.com/general/latest/gr/mgmt-console.html);
+    /// China's and GovCloud's consoles have hosts of their own
+    /// (`console.amazonaws.cn`, `console.amazonaws-us-gov.com`, the latter
+    /// next to GovCloud's `signin.amazonaws-us-gov.com`), the region in the
+    /// query string.
+    pub fn console_origin(region: &str) -> Option<String> {
+        match Partition::of_region(region).id {
+            "aws" => Some(format!("https://{region}.console.aws.amazon.com")),
+            "aws-cn" => Some("https://console.amazonaws.cn".to_owned()),
+            "aws-us-gov" => Some("https://console.amazonaws-us-gov.com".to_owned()),
+            _ => None,
+        }
+    }
+
     /// `https://s3.<region>.<suffix>`: the regional S3 endpoint, which
     /// the AWS CLI also uses for the `TemplateURL`s it builds.
     pub fn s3_endpoint(region: &str) -> String {
@@ -121,5 +138,28 @@ mod tests {
             Partition::s3_endpoint("cn-north-1"),
             "https://s3.cn-north-1.amazonaws.com.cn"
         );
+    }
+
+    #[test]
+    fn consoles_are_on_their_partitions_host() {
+        for (region, origin) in [
+            (
+                "eu-west-3",
+                Some("https://eu-west-3.console.aws.amazon.com"),
+            ),
+            ("cn-north-1", Some("https://console.amazonaws.cn")),
+            (
+                "us-gov-east-1",
+                Some("https://console.amazonaws-us-gov.com"),
+            ),
+            ("us-iso-east-1", None),
+            ("eusc-de-east-1", None),
+        ] {
+            assert_eq!(
+                Partition::console_origin(region).as_deref(),
+                origin,
+                "{region}"
+            );
+        }
     }
 }

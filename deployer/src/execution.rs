@@ -17,12 +17,19 @@ use vigil_state_machine::partial_run::PartialRun;
 use crate::attempt_log::AttemptLog;
 use vigil_state_machine::run_report::RunReport;
 
-/// The console page of an execution.
+/// The console page of an execution, on its partition's console host; in
+/// a partition without a public console host, a sentence that says so
+/// (a link to the commercial console would point at the wrong account).
 pub fn console_link(arn: &str) -> String {
     let region = arn.split(':').nth(3).unwrap_or("us-east-1");
-    format!(
-        "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
-    )
+    match vigil_aws_model::partition::Partition::console_origin(region) {
+        Some(origin) => {
+            format!("{origin}/states/home?region={region}#/v2/executions/details/{arn}")
+        }
+        None => format!(
+            "{arn} (no public console host is known for {region}'s partition: open it in your partition's Step Functions console)"
+        ),
+    }
 }
 
 /// An execution name for a run: `<suite>-<commit>-<attempt>`, limited to
@@ -354,6 +361,34 @@ pub async fn follow(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_links_use_the_executions_partition() {
+        let arn = |partition: &str, region: &str| {
+            format!("arn:{partition}:states:{region}:123456789012:execution:m:e")
+        };
+        assert_eq!(
+            console_link(&arn("aws", "eu-west-1")),
+            format!(
+                "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/{}",
+                arn("aws", "eu-west-1")
+            )
+        );
+        assert!(
+            console_link(&arn("aws-cn", "cn-north-1"))
+                .starts_with("https://console.amazonaws.cn/states/home?region=cn-north-1#")
+        );
+        assert!(
+            console_link(&arn("aws-us-gov", "us-gov-west-1")).starts_with(
+                "https://console.amazonaws-us-gov.com/states/home?region=us-gov-west-1#"
+            )
+        );
+        let iso = console_link(&arn("aws-iso", "us-iso-east-1"));
+        assert!(
+            iso.starts_with("arn:aws-iso:") && iso.contains("no public console host"),
+            "{iso}"
+        );
+    }
 
     #[test]
     fn execution_names_are_stable_and_valid() {

@@ -216,9 +216,9 @@ fn stack_outputs_become_parameters_substitutions_and_narrow_arns() {
             {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TaskTable}"}]}])
     );
     assert_eq!(
-        t["Conditions"],
-        json!({"TaskTableIsArn": {"Fn::Equals": [
-            {"Fn::Select": [0, {"Fn::Split": [":", {"Ref": "TaskTable"}]}]}, "arn"]}})
+        t["Conditions"]["TaskTableIsArn"],
+        json!({"Fn::Equals": [
+            {"Fn::Select": [0, {"Fn::Split": [":", {"Ref": "TaskTable"}]}]}, "arn"]})
     );
     assert!(t["Resources"].get("SealingKey").is_none());
     lint(&t, "stack-output");
