@@ -120,3 +120,26 @@ async fn a_server_that_dies_before_listening_is_reported_with_its_stderr() {
     );
     assert_eq!(tries.load(std::sync::atomic::Ordering::Relaxed), 3);
 }
+
+/// A server that should announce its ports and dies first fails the test
+/// with its own stderr.
+#[tokio::test]
+async fn a_server_that_dies_before_announcing_is_reported_with_its_stderr() {
+    let started = tokio::task::spawn_blocking(|| {
+        let mut c = std::process::Command::new("sh");
+        c.args(["-c", "echo 'ModuleNotFoundError: moto' >&2; exit 1"]);
+        start_announcing("a failing server", c)
+    })
+    .await;
+    let message = started
+        .expect_err("a server that never gets ready fails the test")
+        .into_panic()
+        .downcast::<String>()
+        .map(|m| *m)
+        .unwrap_or_default();
+    assert!(
+        message.contains("a failing server did not get ready")
+            && message.contains("ModuleNotFoundError: moto"),
+        "{message}"
+    );
+}

@@ -22,26 +22,12 @@ use std::process::Command;
 use chain::root;
 
 use serde_json::Value;
-use support::{Guard, start_listening, venv};
+use support::{Guard, start_launcher, venv};
 
 /// moto through the launcher, with `unpatched` patches off; its URL and
 /// its Lambda proxy's.
 async fn moto_and_proxy(unpatched: &str) -> (Guard, String, String) {
-    let (guard, ports) = start_listening("the moto launcher", 2, |ports| {
-        let mut c = Command::new(venv().join("bin/python"));
-        c.arg(root().join("tests/support/moto_sfn.py"))
-            .args([
-                ports[0].to_string(),
-                ports[1].to_string(),
-                "http://127.0.0.1:9".into(),
-                "_".into(),
-            ])
-            .env("VIGIL_MOTO_UNPATCHED", unpatched);
-        c
-    })
-    .await;
-    let url = |port: u16| format!("http://127.0.0.1:{port}");
-    (guard, url(ports[0]), url(ports[1]))
+    start_launcher("http://127.0.0.1:9", &[("VIGIL_MOTO_UNPATCHED", unpatched)])
 }
 
 /// moto through the launcher, with `unpatched` patches off; its URL.

@@ -90,6 +90,20 @@ def wait_port(port, proc, what, timeout=60):
     sys.exit(f"{what} did not listen on 127.0.0.1:{port} within {timeout}s")
 
 
+def announced_ports(log, proc, what, timeout=90):
+    """The ports a server that binds its own (port 0) announced in its log
+    (`... ready name=PORT ...`), by name."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in log.read_text(errors="replace").splitlines():
+            if " ready " in line:
+                return {k: int(v) for k, v in (w.split("=", 1) for w in line.split() if "=" in w)}
+        if proc.poll() is not None:
+            sys.exit(f"{what} exited early (status {proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.1)
+    sys.exit(f"{what} did not get ready within {timeout}s")
+
+
 class Processes:
     """Every process the demo starts, stopped (with its children) on exit."""
 
@@ -331,7 +345,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     aws = None
     try:
-        watch_port, moto_port, proxy_port, api_port = (free_port() for _ in range(4))
+        watch_port, api_port = free_port(), free_port()
         bin_dir = venv() / "bin"
         env_path = f"{bin_dir}:{os.environ.get('PATH', '')}"
         watch = procs.start("cargo-lambda-watch", [
@@ -344,10 +358,10 @@ def main(argv=None):
                      "MOTO_RECORDER_FILEPATH": str(args.dump_dir / "moto-requests.jsonl")} if args.dump_dir else {}
         moto = procs.start("moto", [
             str(bin_dir / "python"), str(ROOT / "tests" / "support" / "moto_sfn.py"),
-            str(moto_port), str(proxy_port), f"http://127.0.0.1:{watch_port}", "_"],
+            "0", "0", f"http://127.0.0.1:{watch_port}", "_"],
             env={**os.environ, **recording})
-        wait_port(moto_port, moto, "moto")
-        wait_port(proxy_port, moto, "moto's Lambda proxy")
+        ports = announced_ports(tmp / "moto.log", moto, "moto")
+        moto_port, proxy_port = ports["moto"], ports["proxy"]
         wait_port(watch_port, watch, "cargo lambda watch")
         endpoint = f"http://127.0.0.1:{moto_port}"
         identities = identities_and_iam_checks(endpoint)

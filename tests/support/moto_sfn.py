@@ -30,6 +30,10 @@ Retry absorbs them and that every one is counted.  GET /__vigil/invoke-faults
 on the proxy port answers the counts so far.
 
 usage: moto_sfn.py PORT PROXY_PORT LAMBDA_URL LAMBDA_FUNCTION
+
+PORT and PROXY_PORT may be 0: the system picks free ones. Once both listen,
+the launcher prints one line to stdout, `vigil-moto-launcher ready
+moto=PORT proxy=PORT`, and nothing else there.
 """
 
 import http.server
@@ -46,9 +50,9 @@ import urllib.request
 from moto.core import config
 
 port, proxy_port, lambda_url, lambda_function = sys.argv[1:5]
+READY = "vigil-moto-launcher ready"
 config.default_user_config["stepfunctions"]["execute_state_machine"] = True
 config.default_user_config["lambda"]["use_docker"] = False
-os.environ["MOTO_PORT"] = proxy_port
 
 INVOKE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations")
 
@@ -209,6 +213,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", int(proxy_port)), Proxy)
+proxy_port = str(server.server_address[1])  # the one bound, when given 0
+os.environ["MOTO_PORT"] = proxy_port
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
@@ -236,6 +242,14 @@ for _name, _module in PATCHES.items():
     if _name not in _unpatched:
         importlib.import_module(_module).apply()
 
-from moto.server import main  # noqa: E402  (after the config change)
+# moto's own server, bound before it says it is ready: with port 0 the
+# system picks free ports, so concurrent tests never race for one.
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
-main(["-H", "127.0.0.1", "-p", port])
+app = DomainDispatcherApplication(create_backend_app)
+app.debug = True
+moto_server = make_server("127.0.0.1", int(port), app, threaded=True, request_handler=MotoRequestHandler)
+port = str(moto_server.server_port)  # where the proxy forwards
+print(f"{READY} moto={port} proxy={proxy_port}", flush=True)
+moto_server.serve_forever()

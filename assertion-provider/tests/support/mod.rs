@@ -58,23 +58,17 @@ impl Moto {
     /// A moto server with extra environment, e.g.
     /// `INITIAL_NO_AUTH_ACTION_COUNT=0` to check every request's credentials.
     pub async fn start_with_env(env: &[(&str, &str)]) -> Moto {
-        let (child, ports) = start_listening("moto", 1, |ports| {
-            let mut c = Command::new(venv().join("bin/python"));
-            c.args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &ports[0].to_string(),
-            ])
+        let mut command = Command::new(venv().join("bin/python"));
+        command
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../tests/support/moto_server.py"
+            ))
             .envs(env.iter().copied());
-            c
-        })
-        .await;
+        let (child, ports) = start_announcing("moto", command);
         Moto {
             _child: child,
-            url: format!("http://127.0.0.1:{}", ports[0]),
+            url: announced(&ports, "moto"),
         }
     }
 }
@@ -377,6 +371,74 @@ pub async fn start_listening(
         let _ = std::fs::remove_file(&log);
     }
     panic!("{last_exit}")
+}
+
+/// Starts a server that binds its own ports (port 0) and says so in one
+/// line on stdout, `<what-ready> name=PORT ...`; its guard and the ports by
+/// name, once it said it. A server that dies first, or says nothing within
+/// 90 s, fails the test with its stderr. Servers that pick their own ports
+/// cannot race concurrent tests for one, as ports picked beforehand can.
+pub fn start_announcing(what: &str, mut command: Command) -> (Guard, Vec<(String, u16)>) {
+    use std::io::BufRead;
+    static LOGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = LOGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = std::env::temp_dir().join(format!("vigil-server-{}-{n}.log", std::process::id()));
+    let mut child = Guard(
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("a stderr file in the temp dir"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} does not start: {e}")),
+    );
+    let stdout = child.0.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(90)).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let ports: Vec<(String, u16)> = line
+        .split_whitespace()
+        .filter_map(|w| {
+            let (name, port) = w.split_once('=')?;
+            Some((name.to_owned(), port.parse().ok()?))
+        })
+        .collect();
+    if !line.contains(" ready ") || ports.is_empty() {
+        panic!("{what} did not get ready (it said {line:?}); its stderr:\n{stderr}");
+    }
+    (child, ports)
+}
+
+/// The URL of the port named `name` in what a server announced.
+fn announced(ports: &[(String, u16)], name: &str) -> String {
+    let port = ports
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name} port in {ports:?}"))
+        .1;
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The moto launcher (`tests/support/moto_sfn.py`: Step Functions
+/// executions on, its Lambda proxy routing invokes to `lambda_url`, moto's
+/// patches applied), with `env` (e.g. `VIGIL_MOTO_UNPATCHED`). Its guard,
+/// moto's URL and the proxy's URL.
+pub fn start_launcher(lambda_url: &str, env: &[(&str, &str)]) -> (Guard, String, String) {
+    let mut command = Command::new(venv().join("bin/python"));
+    command
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/support/moto_sfn.py"
+        ))
+        .args(["0", "0", lambda_url, "_"])
+        .envs(env.iter().copied());
+    let (guard, ports) = start_announcing("the moto launcher", command);
+    (guard, announced(&ports, "moto"), announced(&ports, "proxy"))
 }
 
 /// `cargo lambda watch` serving only the Lambda runtime and invoke APIs on

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::{
-    Guard, bootstrap_command, bootstrap_zip, start_listening, start_watch, unpack_bootstrap, venv,
+    Guard, bootstrap_command, bootstrap_zip, start_launcher, start_watch, unpack_bootstrap, venv,
 };
 
 pub fn root() -> PathBuf {
@@ -42,22 +42,8 @@ pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &st
     let binary = unpack_bootstrap(&zip, &dir);
     let py = venv().join("bin/python");
     let (watch, watch_port) = start_watch().await;
-    let (moto, ports) = start_listening("the moto launcher", 2, |ports| {
-        let mut c = Command::new(&py);
-        c.arg(root().join("tests/support/moto_sfn.py"))
-            .args([
-                ports[0].to_string(),
-                ports[1].to_string(),
-                format!("http://127.0.0.1:{watch_port}"),
-                "_".into(),
-            ])
-            .envs(moto_env.iter().copied());
-        c
-    })
-    .await;
-    let (moto_port, proxy_port) = (ports[0], ports[1]);
-    let moto_url = format!("http://127.0.0.1:{moto_port}");
-    let proxy_url = format!("http://127.0.0.1:{proxy_port}");
+    let (moto, moto_url, proxy_url) =
+        start_launcher(&format!("http://127.0.0.1:{watch_port}"), moto_env);
     // The function definitions compiled here call: the chain's proxy sends
     // Invokes only to functions moto's Lambda has, as Lambda would.
     let made = Command::new(&py)
