@@ -22,8 +22,9 @@ and
 This patch fixes (1); makes (2) look like CloudFormation: a CREATE_FAILED or
 UPDATE_FAILED event on the resource with the error as its reason, then
 ROLLBACK_COMPLETE for a create, or UPDATE_ROLLBACK_COMPLETE after applying
-the previous template again for an update, while ExecuteChangeSet itself
-succeeds; makes (3) the FAILED change set; and gives (4) CloudFormation's
+the previous template again for an update (ROLLBACK_FAILED or
+UPDATE_ROLLBACK_FAILED when that fails, as on AWS), while ExecuteChangeSet
+itself succeeds; makes (3) the FAILED change set; and gives (4) CloudFormation's
 ValidationErrors. (Resource types moto cannot update are
 moto_cfn_updates.py's.)
 
@@ -69,26 +70,29 @@ def _roll_back(stack, change_set, error, failed, previous_template, previous_par
         _resource_event(stack, logical_id, resource_type, "CREATE_FAILED" if creating else "UPDATE_FAILED", error)
         verb = "create" if creating else "update"
         error = f"The following resource(s) failed to {verb}: [{logical_id}]. "
+    # A rollback that cannot undo what was done ends *_FAILED, as on AWS,
+    # never COMPLETE: vigil's deploy must see and explain it.
     if creating:
         stack._add_stack_event("ROLLBACK_IN_PROGRESS", error + ("Rollback requested by user." if failed else ""))
         try:
             stack.resource_map.delete()
-        except Exception:
-            pass
+            outcome, reason = "ROLLBACK_COMPLETE", None
+        except Exception as e:
+            outcome, reason = "ROLLBACK_FAILED", f"The following resource(s) failed to delete: {e}"
         stack.resource_map._resource_json_map = {}  # else ListStackResources would build them again
         stack.template_dict = {}
-        stack._add_stack_event("ROLLBACK_COMPLETE")
-        stack.status = "ROLLBACK_COMPLETE"
     else:
         stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", error)
         stack.template = previous_template
-        try:  # best effort: apply the previous template again
+        try:  # apply the previous template again
             stack.resource_map.update(Stack.parse_template(previous_template), previous_parameters)
-        except Exception:
-            pass
+            outcome, reason = "UPDATE_ROLLBACK_COMPLETE", None
+        except Exception as e:
+            outcome = "UPDATE_ROLLBACK_FAILED"
+            reason = f"The following resource(s) failed to update: {getattr(e, 'message', None) or e}"
         stack._parse_template()
-        stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
-        stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    stack._add_stack_event(outcome, reason)
+    stack.status = outcome
     stack.output_map = stack._create_output_map()
     change_set.execution_status = "EXECUTE_FAILED"
 

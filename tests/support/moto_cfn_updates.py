@@ -112,19 +112,34 @@ class NoUpdateHandler(Exception):
 def apply():
     moto_written_for.require(
         "moto_cfn_updates.py", WRITTEN_FOR, "does moto's CloudFormation update LogGroups and KMS keys now")
+    create = parsing.parse_and_create_resource
     update = parsing.parse_and_update_resource
+
+    def create_remembering(logical_id, resource_json, resources_map, account_id, region_name):
+        resource = create(logical_id, resource_json, resources_map, account_id, region_name)
+        parsed = parsing.parse_resource(resource_json, resources_map) if resource is not None else None
+        if parsed:
+            resource.vigil_applied = parsed[1]  # the properties it was made with, resolved
+        return resource
 
     def update_or_fail(logical_id, resource_json, resources_map, account_id, region_name):
         parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
         if parsed and hasattr(parsed[0].update_from_cloudformation_json, "__isabstractmethod__"):
             resource_type = resource_json["Type"]
+            original = resources_map[logical_id]
+            if getattr(original, "vigil_applied", None) == parsed[1]:
+                # nothing to change: e.g. the rollback of an update that failed
+                # on this resource before changing it
+                return original
             handler = UPDATES.get(resource_type)
             if handler is None:
                 raise NoUpdateHandler(logical_id, resource_type)
-            resource = handler(logical_id, resources_map[logical_id], parsed[1], resources_map, account_id, region_name)
+            resource = handler(logical_id, original, parsed[1], resources_map, account_id, region_name)
             resource.cf_resource_type = resource_type
             resource.logical_resource_id = logical_id
+            resource.vigil_applied = parsed[1]
             return resource
         return update(logical_id, resource_json, resources_map, account_id, region_name)
 
+    parsing.parse_and_create_resource = create_remembering
     parsing.parse_and_update_resource = update_or_fail
