@@ -1,7 +1,7 @@
 //! The matcher decoders on arbitrary bytes: the canonical wire format
 //! (`wire::decode`, what the provider reads from every Lambda event) and the
 //! authoring form (`authoring::parse`, what suite files hold). Whatever
-//! decodes must survive its own encodings unchanged (DESIGN.md invariant 1)
+//! decodes must survive its own encodings unchanged (docs/DESIGN.md invariant 1)
 //! and render without panicking.
 
 #![no_main]

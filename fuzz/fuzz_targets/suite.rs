@@ -13,7 +13,7 @@
 //!   and each branch holds all the states its steps need (none overwritten
 //!   by a name clash);
 //! * every step string embedded in the definition decodes to that step
-//!   (DESIGN.md invariant 3), escaped or not, and the same holds for the
+//!   (docs/DESIGN.md invariant 3), escaped or not, and the same holds for the
 //!   definition inside the synthesized stack, whose template serializes.
 
 #![no_main]

@@ -8,7 +8,7 @@ use vigil_matchers::{
 };
 use vigil_protocol::StepOutcome;
 
-/// DESIGN.md invariant 1: a matcher survives its canonical wire text
+/// docs/DESIGN.md invariant 1: a matcher survives its canonical wire text
 /// unchanged (what the compiler embeds and the provider decodes).
 pub fn wire_round_trip(m: &Matcher) {
     let text = wire::encode(m);

@@ -24,7 +24,7 @@ pub const MAX_DEPTH: u32 = 6;
 pub const MAX_ITEMS: usize = 5;
 
 /// Strings that have broken JSON-in-JSON systems before: the tag and path
-/// look-alikes DESIGN.md's invariants name, unicode, control characters,
+/// look-alikes docs/DESIGN.md's invariants name, unicode, control characters,
 /// numbers and timestamps in strings.
 pub const TRICKY: &[&str] = &[
     "",

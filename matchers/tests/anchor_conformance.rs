@@ -283,7 +283,7 @@ fn exact_follows_the_anchor() {
     ]);
 }
 
-/// The anchor's measured defects (DESIGN.md, "What we beat"), each a case
+/// The anchor's measured defects (docs/DESIGN.md, "What vigil fixes in the anchor"), each a case
 /// that vigil gets right.
 #[test]
 fn where_the_anchor_is_broken_vigil_is_right() {

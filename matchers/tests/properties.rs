@@ -1,4 +1,4 @@
-//! Property tests of the wire format (DESIGN.md invariants 1-3): arbitrary
+//! Property tests of the wire format (docs/DESIGN.md invariants 1-3): arbitrary
 //! matcher trees and arbitrary JSON — `null`, empty containers, `$` keys,
 //! `.$` keys, intrinsic- and JSONPath-looking strings, unicode, integers
 //! beyond 2^53 — survive every encoding vigil puts them through, with the

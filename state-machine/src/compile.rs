@@ -1,7 +1,7 @@
 //! Suite -> Amazon States Language (JSONPath mode; no JSONata, which no
 //! local engine runs).
 //!
-//! Shape, per DESIGN.md:
+//! Shape, per docs/DESIGN.md:
 //!
 //! * `Parameters` (a Pass holding the defaults) -> a Choice on whether the
 //!   execution input has `params` -> merge them over the defaults
