@@ -2,6 +2,7 @@
 //! authorization and validation errors fail fast with the service's code.
 
 use serde_json::Value;
+use vigil_aws_model::auth_errors::AuthProblem;
 use vigil_protocol::{ErrorKind, StepError};
 
 /// Error codes AWS services use for throttling (beyond HTTP 429).
@@ -20,25 +21,6 @@ const THROTTLING: &[&str] = &[
     "BandwidthLimitExceeded",
     "EC2ThrottledException",
     "PriorRequestNotComplete",
-];
-
-/// Codes that mean "who you are or what you may do", not "what you asked".
-const AUTHORIZATION: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-    "MissingAuthenticationToken",
-    "MissingAuthenticationTokenException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "NotAuthorizedException",
-    "AuthFailure",
-    "UnauthorizedOperation",
-    "KMSAccessDeniedException",
 ];
 
 /// `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` and
@@ -88,7 +70,7 @@ pub fn classify_aws(status: u16, error_type: Option<&str>, body: &Value) -> Step
         Some(c) if THROTTLING.contains(&c) => ErrorKind::Throttled,
         _ if status == 429 => ErrorKind::Throttled,
         _ if status >= 500 => ErrorKind::Server,
-        Some(c) if AUTHORIZATION.contains(&c) => ErrorKind::Authorization,
+        Some(c) if AuthProblem::of(c).is_some() => ErrorKind::Authorization,
         _ if status == 401 || status == 403 => ErrorKind::Authorization,
         _ => ErrorKind::Client,
     };

@@ -16,6 +16,7 @@
 //! when one is stale.
 
 pub mod actions;
+pub mod auth_errors;
 pub mod check;
 #[allow(clippy::all)]
 pub mod iam;

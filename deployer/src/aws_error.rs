@@ -12,47 +12,23 @@ use assertion_provider::errors::classify_aws;
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use serde_json::Value;
-
-/// Codes that mean the credentials themselves were not accepted.
-const REJECTED_CREDENTIALS: &[&str] = &[
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "InvalidSignatureException",
-    "IncompleteSignature",
-    "MissingAuthenticationToken",
-    "MissingAuthenticationTokenException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "RequestExpired",
-    "AuthFailure",
-    "InvalidAccessKeyId",
-    "InvalidToken",
-];
-
-/// Codes that mean "who you are is fine, what you asked is not allowed".
-const DENIED: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "AuthorizationError",
-];
+use vigil_aws_model::auth_errors::AuthProblem;
 
 /// The fix to suggest for an error code or status, if it is about
 /// credentials or permissions.
 pub fn hint(code: Option<&str>, status: Option<u16>) -> Option<&'static str> {
-    match code {
-        Some(c) if REJECTED_CREDENTIALS.contains(&c) => Some(
+    match (code.map(AuthProblem::of), status) {
+        (Some(Some(AuthProblem::RejectedCredentials)), _) => Some(
             "AWS did not accept these credentials. Check which ones are in use (AWS_PROFILE, or \
              AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; \
              `aws sts get-caller-identity` shows them) and that a temporary session has not \
              expired (`aws sso login`, or refresh the role session in CI)",
         ),
-        Some(c) if DENIED.contains(&c) => Some(
+        (Some(Some(AuthProblem::Denied)), _) => Some(
             "the credentials are valid but not allowed to do this: grant the action the message \
              names to the role or user running vigil",
         ),
-        None if status == Some(401) || status == Some(403) => Some(
+        (None, Some(401 | 403)) => Some(
             "AWS refused the request without saying why: usually credentials that are wrong, \
              expired, or for another account (`aws sts get-caller-identity` shows which are in use)",
         ),

@@ -264,6 +264,23 @@ pub enum ErrorKind {
     Provider,
 }
 
+impl std::fmt::Display for ErrorKind {
+    /// What people read in the CLI and reports: the same words as the JSON
+    /// form (`throttled`, `function_error`, ...), with spaces.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Server => "server error",
+            ErrorKind::Network => "network error",
+            ErrorKind::Authorization => "authorization error",
+            ErrorKind::Client => "client error",
+            ErrorKind::FunctionError => "function error",
+            ErrorKind::InvalidStep => "invalid step",
+            ErrorKind::Provider => "provider error",
+        })
+    }
+}
+
 impl ErrorKind {
     /// Whether another attempt may succeed.
     pub fn is_transient(self) -> bool {
