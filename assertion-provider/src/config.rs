@@ -15,9 +15,6 @@ use crate::provider::Provider;
 use crate::sealing::{KeySource, Sealer};
 use crate::signing::Signer;
 
-/// Default time limit of one call (`VIGIL_CALL_TIMEOUT`, e.g. `10s`).
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// An AWS JSON client configured from the environment (credentials,
 /// region, endpoint overrides), for tools that read Step Functions.
 pub async fn aws_client_from_env() -> Result<AwsClient, StepError> {
@@ -45,10 +42,12 @@ async fn provider_parts() -> Result<(aws_config::SdkConfig, AwsClient, reqwest::
         .region()
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_else(|| "us-east-1".to_owned());
-    let timeout = std::env::var("VIGIL_CALL_TIMEOUT")
+    // The stack sizes the function for vigil_protocol::CALL_TIMEOUT; a
+    // different limit is for `vigil local` and tests.
+    let timeout = std::env::var(vigil_protocol::environment::CALL_TIMEOUT)
         .ok()
         .and_then(|t| humantime::parse_duration(&t).ok())
-        .unwrap_or(DEFAULT_CALL_TIMEOUT);
+        .unwrap_or(vigil_protocol::CALL_TIMEOUT);
     let http = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))

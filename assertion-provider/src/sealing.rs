@@ -20,7 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
-use vigil_protocol::{ErrorKind, StepError};
+use vigil_protocol::{ErrorKind, StepError, environment};
 
 use crate::calls::aws::AwsClient;
 
@@ -57,12 +57,12 @@ fn provider_error(message: String) -> StepError {
 impl KeySource {
     /// Reads `VIGIL_SEAL_KMS_KEY_ID` or `VIGIL_SEAL_KEY_FILE`.
     pub fn from_env() -> Result<Self, StepError> {
-        if let Ok(id) = std::env::var("VIGIL_SEAL_KMS_KEY_ID")
+        if let Ok(id) = std::env::var(environment::SEAL_KMS_KEY_ID)
             && !id.is_empty()
         {
             return Ok(KeySource::Kms(id));
         }
-        match std::env::var("VIGIL_SEAL_KEY_FILE") {
+        match std::env::var(environment::SEAL_KEY_FILE) {
             Ok(path) if !path.is_empty() => Self::from_file(&path),
             _ => Ok(KeySource::Unconfigured),
         }
@@ -116,11 +116,12 @@ impl Sealer {
 
     async fn sealing_key(&self) -> Result<([u8; 32], Vec<u8>), StepError> {
         match &self.source {
-            KeySource::Unconfigured => Err(provider_error(
-                "a secret capture needs a sealing key: set VIGIL_SEAL_KMS_KEY_ID (a KMS key) or \
-                 VIGIL_SEAL_KEY_FILE (a local 32-byte key file)"
-                    .into(),
-            )),
+            KeySource::Unconfigured => Err(provider_error(format!(
+                "a secret capture needs a sealing key: set {} (a KMS key) or {} (a local 32-byte \
+                 key file)",
+                environment::SEAL_KMS_KEY_ID,
+                environment::SEAL_KEY_FILE
+            ))),
             KeySource::Local(key) => Ok((**key, Vec::new())),
             KeySource::Kms(key_id) => {
                 let mut current = self.current.lock().await;

@@ -8,6 +8,7 @@
 
 pub mod answer_view;
 mod captures;
+pub mod environment;
 mod exchange;
 mod header_names;
 mod poll;

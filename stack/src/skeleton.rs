@@ -38,18 +38,19 @@ mod tests {
     fn skeleton_reads_and_names_its_parameters_and_outputs() {
         let (t, tags) = load().unwrap();
         for p in [
-            "ArtifactBucket",
-            "ArtifactKey",
+            crate::contract::ARTIFACT_BUCKET_PARAM,
+            crate::contract::ARTIFACT_KEY_PARAM,
             "LogRetentionDays",
             "StateMachineLogLevel",
         ] {
             assert!(t.parameters.contains_key(p), "{p}");
         }
-        assert!(t.outputs.contains_key("StateMachineArn"));
-        assert_eq!(
-            tags.get("vigil:managed-by").map(String::as_str),
-            Some("vigil")
+        assert!(
+            t.outputs
+                .contains_key(crate::contract::STATE_MACHINE_ARN_OUTPUT)
         );
+        let (tag, value) = crate::contract::MANAGED_BY_TAG;
+        assert_eq!(tags.get(tag).map(String::as_str), Some(value));
         assert!(t.resources.is_empty());
     }
 }

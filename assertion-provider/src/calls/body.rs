@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 pub fn max_answer_bytes() -> usize {
     static LIMIT: OnceLock<usize> = OnceLock::new();
     *LIMIT.get_or_init(|| {
-        std::env::var("VIGIL_MAX_ANSWER_BYTES")
+        std::env::var(vigil_protocol::environment::MAX_ANSWER_BYTES)
             .ok()
             .and_then(|v| v.trim().parse().ok())
             .filter(|n| *n > 0)
