@@ -22,7 +22,7 @@ use vigil_matchers::{
 };
 use vigil_protocol::{Call, CognitoToken, HttpAuth, HttpBody, HttpCall, PollPolicy};
 use vigil_state_machine::builder::{StepBuilder, SuiteBuilder, aws, http};
-use vigil_state_machine::{Param, Suite};
+use vigil_state_machine::{Param, ValidSuite};
 
 // ---- parameters ------------------------------------------------------------
 
@@ -412,7 +412,7 @@ fn seed_steps(prefix: &str) -> Vec<StepBuilder> {
 // ---- the suite -------------------------------------------------------------
 
 /// `examples/task-lifecycle.yaml`, built in Rust.
-pub fn suite() -> Suite {
+pub fn suite() -> ValidSuite {
     SuiteBuilder::new("task-lifecycle")
         .description("AgentStack task lifecycle against ABCA's Task API, approvals and API guards.")
         .param(
@@ -1132,7 +1132,7 @@ fn deny() -> Vec<StepBuilder> {
 
 /// Prints the suite as pretty JSON.
 fn main() {
-    let text = serde_json::to_string_pretty(&suite()).expect("a suite serializes");
+    let text = serde_json::to_string_pretty(suite().suite()).expect("a suite serializes");
     // `| head` closes the pipe early; that is not an error.
     if let Err(e) = writeln!(std::io::stdout().lock(), "{text}")
         && e.kind() != std::io::ErrorKind::BrokenPipe

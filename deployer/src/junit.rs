@@ -10,7 +10,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use vigil_protocol::{StepOutcome, StepReport};
 use vigil_state_machine::Suite;
-use vigil_state_machine::compile::branches;
+use vigil_state_machine::branches::branches;
 use vigil_state_machine::run_report::{BranchStatus, RunReport, Verdict};
 
 /// Step reports of a branch in run order (`s0`, `s1`, ... `s10`).

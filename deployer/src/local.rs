@@ -17,7 +17,8 @@ use vigil_protocol::{CaptureTable, ProviderRequest, Verdict};
 use vigil_state_machine::Suite;
 
 use crate::attempt_log::AttemptLog;
-use vigil_state_machine::compile::{Branch, branches, response_share};
+use vigil_state_machine::branches::{Branch, branches};
+use vigil_state_machine::limits::response_share;
 use vigil_state_machine::partial_run::PartialRun;
 use vigil_state_machine::run_report::{BranchOutcome, BranchStatus, RunReport};
 
@@ -252,9 +253,9 @@ pub fn print_report(report: &RunReport) {
                 let code = error
                     .code
                     .as_deref()
-                    .map(|c| format!(" {c}"))
+                    .map(|c| format!(" ({c})"))
                     .unwrap_or_default();
-                println!("        {:?}{code}: {}", error.kind, error.message);
+                println!("        {}{code}: {}", error.kind, error.message);
             }
         } else if let Some(e) = &b.error {
             println!("        the provider could not run: {e}");

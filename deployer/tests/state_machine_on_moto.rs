@@ -45,15 +45,14 @@ async fn execute_calling(
     provider: &str,
 ) -> (String, Value, Value, Vec<Value>) {
     let c = aws_client(moto);
-    let suite = load_file(suite_file).unwrap();
+    let suite = vigil_state_machine::ValidSuite::new(load_file(suite_file).unwrap()).unwrap();
     let def = compile(
         &suite,
         &CompileOptions {
             provider_function: provider.into(),
             ..CompileOptions::default()
         },
-    )
-    .unwrap();
+    );
     let sm = aws(&c, "stepfunctions", "CreateStateMachine", json!({
         "name": name, "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/vigil"
     })).await;
@@ -379,7 +378,7 @@ async fn the_definition_runs_on_moto_and_reports_like_vigil_local() {
         assert_eq!(count(t), tasks, "{t}");
     }
     let per_loop = (3 + 2 + 2 + 2) as u64;
-    assert_eq!(per_loop, vigil_state_machine::validate::EVENTS_PER_ATTEMPT);
+    assert_eq!(per_loop, vigil_state_machine::limits::EVENTS_PER_ATTEMPT);
     eprintln!(
         "failing run: {} history events; task-done: 4 attempts in {invocations} invocations with {waits} waits; \
          {per_loop} events and 3 state transitions per trip round the poll loop",

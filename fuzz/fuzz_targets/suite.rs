@@ -1,13 +1,14 @@
 //! The suite parser on arbitrary text, as YAML and as JSON: `parse` (the
 //! function `vigil validate`, `synth` and `deploy` read suite files with),
-//! then `validate` and `locate` (errors with line and column), and for a
+//! then `ValidSuite::with_source` (validation, errors with line and column), and for a
 //! valid suite `compile` to the Step Functions definition, with and
 //! without CloudFormation escaping, and `synthesize`, the whole stack
 //! `vigil synth` writes (least-privilege IAM derived from the calls,
 //! provider sizing). Beyond "no panic", it checks:
 //!
 //! * a parsed suite written back as JSON parses to the same suite;
-//! * `compile` succeeds exactly when `validate` finds nothing;
+//! * a suite that validates compiles (the compiler takes only a
+//!   `ValidSuite` and cannot fail; a panic would be the bug);
 //! * the definition is well formed: every state name is unique and at most
 //!   80 characters, every transition names a state of its own `States`,
 //!   and each branch holds all the states its steps need (none overwritten
@@ -25,8 +26,10 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 use vigil_protocol::StepSpec;
 use vigil_stack::{SynthOptions, synthesize};
-use vigil_state_machine::compile::{CompileOptions, MAX_STATE_NAME_CHARS, branches, compile};
-use vigil_state_machine::{Format, Suite, locate, parse, validate};
+use vigil_state_machine::branches::branches;
+use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::limits::MAX_STATE_NAME_CHARS;
+use vigil_state_machine::{Format, Suite, ValidSuite, parse};
 
 /// States a branch has besides its steps' (start and done), states per
 /// step (task, verdict, wait, record, passed, failed, crashed) and the
@@ -159,32 +162,27 @@ fn check_suite(suite: &Suite, text: &str) {
         Err(e) => panic!("suite {json} does not read back: {e}"),
     }
 
-    let mut errors = validate(suite);
-    locate(&mut errors, text);
-    for e in &errors {
-        let _ = e.to_string();
-    }
-    let compiled = compile(suite, &CompileOptions::default());
-    assert_eq!(
-        compiled.is_ok(),
-        errors.is_empty(),
-        "compile and validate disagree: {errors:?}"
-    );
-    let Ok(definition) = compiled else {
-        return;
+    // Validated once; only a valid suite reaches the compiler, which
+    // cannot fail on one (it has no error type), only panic.
+    let valid = match ValidSuite::with_source(suite.clone(), text) {
+        Ok(valid) => valid,
+        Err(invalid) => {
+            assert!(!invalid.problems.is_empty(), "an invalid suite names its problems");
+            for e in &invalid.problems {
+                let _ = e.to_string();
+            }
+            return;
+        }
     };
-    check_definition(suite, &definition);
+    check_definition(suite, &compile(&valid, &CompileOptions::default()));
     let escaped = CompileOptions {
         escape_templates: true,
         ..CompileOptions::default()
     };
-    match compile(suite, &escaped) {
-        Ok(definition) => check_definition(suite, &definition),
-        Err(e) => panic!("compiles plain but not escaped: {e}"),
-    }
+    check_definition(suite, &compile(&valid, &escaped));
     // The stack: a valid suite may still lack derivable IAM (a typed
     // error); what synthesizes must carry a well-formed definition.
-    match synthesize(suite, &SynthOptions::default()) {
+    match synthesize(&valid, &SynthOptions::default()) {
         Ok(stack) => {
             check_definition(suite, &stack.definition);
             serde_json::to_string(&stack.template).expect("a template serializes");

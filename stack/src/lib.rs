@@ -12,6 +12,7 @@
 //! ([`vigil_cfn`]), so the same suite always gives the same bytes.
 
 pub mod bindings;
+pub mod contract;
 pub mod grants;
 pub mod narrow;
 pub mod resource_arn;
@@ -30,9 +31,6 @@ use vigil_state_machine::validate::SuiteError;
 /// Why a suite's stack cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SynthError {
-    /// The suite itself is invalid.
-    #[error("the suite is not valid:\n{}", indent(.0))]
-    Suite(Vec<String>),
     /// Parameters cannot be bound (unknown `--param`, clashing names).
     #[error("parameters cannot be bound:\n{}", indent(.0))]
     Params(Vec<SuiteError>),
@@ -52,10 +50,6 @@ impl SynthError {
     /// (`Skeleton` is vigil's own fault and has none).
     pub fn problems(&self) -> Vec<SuiteError> {
         match self {
-            SynthError::Suite(lines) => lines
-                .iter()
-                .map(|l| SuiteError::at("", l.clone()))
-                .collect(),
             SynthError::Params(p) | SynthError::Permissions(p) => p.clone(),
             SynthError::Skeleton(_) => Vec::new(),
         }

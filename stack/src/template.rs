@@ -27,13 +27,13 @@ use vigil_cfn::resources::{iam, kms, lambda, logs, stepfunctions};
 use vigil_cfn::{DeletionPolicy, Expr, LogicalId, Parameter, Resource, Template};
 use vigil_state_machine::compile::{CompileOptions, compile};
 use vigil_state_machine::validate::SuiteError;
-use vigil_state_machine::{ParamName, Suite, validate};
+use vigil_state_machine::{ParamName, Suite, ValidSuite};
 
 use crate::bindings::{Binding, Bindings};
 use crate::grants::{Grants, derive};
 use crate::resource_arn::ResourceArn;
 use crate::sizing::{PROVIDER_MEMORY_MB, provider_timeout_seconds};
-use crate::{SynthError, skeleton};
+use crate::{SynthError, contract, skeleton};
 
 /// The substitution key of the provider function's ARN.
 pub const PROVIDER_ARN_KEY: &str = "VigilProviderFunctionArn";
@@ -43,11 +43,16 @@ pub fn param_key(template_param: &str) -> String {
     format!("VigilParam{template_param}")
 }
 
-/// What synth needs besides the suite.
+/// What synth needs besides the suite. Everything comes in here, nothing
+/// from the process environment, so the same suite and options give the
+/// same bytes (docs/DESIGN.md invariant 8).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SynthOptions {
     /// `--param NAME=VALUE` values: fixed in the definition and in IAM.
     pub params: BTreeMap<String, Value>,
+    /// The environment variables a parameter's `env:` names may read (the
+    /// CLI passes its process environment).
+    pub environment: BTreeMap<String, String>,
 }
 
 /// A synthesized stack.
@@ -119,16 +124,11 @@ fn tag_list_of<T>(list: &[(String, String)], make: impl Fn(Expr, Expr) -> T) -> 
 }
 
 /// Builds the stack for a suite.
-pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, SynthError> {
-    let problems = validate(suite);
-    if !problems.is_empty() {
-        return Err(SynthError::Suite(
-            problems.iter().map(ToString::to_string).collect(),
-        ));
-    }
+pub fn synthesize(valid: &ValidSuite, options: &SynthOptions) -> Result<Synthesized, SynthError> {
+    let suite: &Suite = valid;
     let (mut template, tags) = skeleton::load()?;
     let reserved: BTreeSet<String> = template.parameters.keys().cloned().collect();
-    let env = |k: &str| std::env::var(k).ok();
+    let env = |k: &str| options.environment.get(k).cloned();
     let bindings = Bindings::new(suite, &options.params, &env, &reserved)?;
     let grants = derive(suite, &bindings)?;
 
@@ -137,7 +137,7 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
     let mut substitutions: BTreeMap<String, Expr> = BTreeMap::new();
     substitutions.insert(
         PROVIDER_ARN_KEY.to_owned(),
-        Expr::get_att("ProviderFunction", "Arn"),
+        Expr::get_att(contract::PROVIDER_FUNCTION, "Arn"),
     );
     for (name, binding) in bindings.iter() {
         match binding {
@@ -178,8 +178,7 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
         param_values,
         escape_templates: true,
     };
-    let definition =
-        compile(suite, &compile_options).map_err(|e| SynthError::Suite(e.0.clone()))?;
+    let definition = compile(valid, &compile_options);
 
     template.description = Some(format!(
         "vigil assertion stack for suite `{}`{}",
@@ -191,7 +190,7 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
             .unwrap_or_default()
     ));
     let mut tag_list: Vec<(String, String)> = tags.into_iter().collect();
-    tag_list.push(("vigil:suite".into(), suite.suite.to_string()));
+    tag_list.push((contract::SUITE_TAG.into(), suite.suite.to_string()));
     tag_list.sort();
 
     let r = &mut template.resources;
@@ -333,15 +332,15 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
     env.insert("RUST_LOG".into(), Expr::Str("info".into()));
     if grants.seals {
         env.insert(
-            "VIGIL_SEAL_KMS_KEY_ID".into(),
+            vigil_protocol::environment::SEAL_KMS_KEY_ID.into(),
             Expr::get_att("SealingKey", "Arn"),
         );
     }
     let mut function = Resource::new(lambda::Function {
         architectures: Some(vec![Expr::Str("x86_64".into())]),
         code: lambda::function::Code {
-            s3_bucket: Some(Expr::reference("ArtifactBucket")),
-            s3_key: Some(Expr::reference("ArtifactKey")),
+            s3_bucket: Some(Expr::reference(contract::ARTIFACT_BUCKET_PARAM)),
+            s3_key: Some(Expr::reference(contract::ARTIFACT_KEY_PARAM)),
             ..lambda::function::Code::default()
         },
         description: Some(Expr::Str(format!(
@@ -368,7 +367,7 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
         ..lambda::Function::default()
     });
     function.depends_on = vec![id("ProviderPolicy")];
-    r.insert(id("ProviderFunction"), function);
+    r.insert(id(contract::PROVIDER_FUNCTION), function);
 
     r.insert(
         id("StateMachineRole"),
@@ -384,7 +383,7 @@ pub fn synthesize(suite: &Suite, options: &SynthOptions) -> Result<Synthesized, 
                     allow(
                         &["lambda:InvokeFunction"],
                         vec![
-                            Expr::get_att("ProviderFunction", "Arn"),
+                            Expr::get_att(contract::PROVIDER_FUNCTION, "Arn"),
                             Expr::sub("${ProviderFunction.Arn}:*"),
                         ],
                     ),

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use vigil_stack::{SynthOptions, synthesize};
-use vigil_state_machine::{Format, load_file, parse};
+use vigil_state_machine::{Format, ValidSuite, load_file, parse};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -73,7 +73,7 @@ fn example_templates_are_deterministic_lint_clean_and_least_privilege() {
     let dir = std::env::temp_dir().join(format!("vigil-templates-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for path in examples() {
-        let suite = load_file(&path).unwrap();
+        let suite = ValidSuite::new(load_file(&path).unwrap()).unwrap();
         let a = synthesize(&suite, &SynthOptions::default()).unwrap();
         let b = synthesize(&suite, &SynthOptions::default()).unwrap();
         let text = a.template.to_json_pretty();
@@ -129,7 +129,7 @@ fn example_templates_are_deterministic_lint_clean_and_least_privilege() {
 fn cfn_lint_catches_a_broken_definition() {
     // The lint is only worth something if it reads the ASL inside
     // DefinitionString: break one state and expect E3601.
-    let suite = load_file(&root().join("examples/smoke.yaml")).unwrap();
+    let suite = ValidSuite::new(load_file(&root().join("examples/smoke.yaml")).unwrap()).unwrap();
     let s = synthesize(&suite, &SynthOptions::default()).unwrap();
     let mut template: Value = serde_json::from_str(&s.template.to_json_pretty()).unwrap();
     let props = &mut template["Resources"]["StateMachine"]["Properties"];
@@ -168,7 +168,7 @@ fn lint(template: &Value, name: &str) {
 }
 
 fn synth(yaml: &str) -> Result<vigil_stack::Synthesized, vigil_stack::SynthError> {
-    let suite = parse(yaml, Format::Yaml, Path::new("s.yaml")).unwrap();
+    let suite = ValidSuite::new(parse(yaml, Format::Yaml, Path::new("s.yaml")).unwrap()).unwrap();
     synthesize(&suite, &SynthOptions::default())
 }
 
@@ -317,7 +317,7 @@ fn the_provider_timeout_covers_the_longest_micro_poll() {
 
 #[test]
 fn the_template_snapshot() {
-    let suite = load_file(&root().join("examples/smoke.yaml")).unwrap();
+    let suite = ValidSuite::new(load_file(&root().join("examples/smoke.yaml")).unwrap()).unwrap();
     let s = synthesize(&suite, &SynthOptions::default()).unwrap();
     let mut t: Value = serde_json::from_str(&s.template.to_json_pretty()).unwrap();
     // The definition has its own snapshots (state-machine/tests/compile.rs).
@@ -384,7 +384,7 @@ fn checkov_finds_only_the_justified_failures() {
     let dir = std::env::temp_dir().join(format!("vigil-checkov-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for path in examples() {
-        let suite = load_file(&path).unwrap();
+        let suite = ValidSuite::new(load_file(&path).unwrap()).unwrap();
         let s = synthesize(&suite, &SynthOptions::default()).unwrap();
         let file = dir.join(format!(
             "{}.json",

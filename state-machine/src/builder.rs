@@ -30,7 +30,8 @@ use vigil_protocol::{AnswerView, Call, CaptureSpec, HttpCall, PollPolicy, Select
 
 use crate::names::{ParamName, ScenarioName, SuiteName};
 use crate::suite::{Param, Permission, Scenario, Step, Suite};
-use crate::validate::{SuiteError, validate};
+use crate::valid_suite::ValidSuite;
+use crate::validate::SuiteError;
 
 /// An `aws` call.
 pub fn aws(service: &str, operation: &str, params: Value) -> Call {
@@ -273,7 +274,7 @@ impl SuiteBuilder {
     }
 
     /// The suite, checked exactly as a suite file is.
-    pub fn build(self) -> Result<Suite, BuildError> {
+    pub fn build(self) -> Result<ValidSuite, BuildError> {
         let mut errors = Vec::new();
         let suite_name = SuiteName::new(&self.name)
             .map_err(|e| errors.push(e.to_string()))
@@ -310,11 +311,13 @@ impl SuiteBuilder {
             scenarios,
             permissions: self.permissions,
         };
-        errors.extend(validate(&suite).iter().map(SuiteError::to_string));
-        if errors.is_empty() {
-            Ok(suite)
-        } else {
-            Err(BuildError(errors))
+        match ValidSuite::new(suite) {
+            Ok(valid) if errors.is_empty() => Ok(valid),
+            Ok(_) => Err(BuildError(errors)),
+            Err(invalid) => {
+                errors.extend(invalid.problems.iter().map(SuiteError::to_string));
+                Err(BuildError(errors))
+            }
         }
     }
 }

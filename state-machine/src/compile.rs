@@ -24,17 +24,16 @@
 //! Each step's request is embedded as an opaque JSON string (invariant 3):
 //! Step Functions never reads user data as a path or an intrinsic.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
-use vigil_matchers::StepId;
 
+use crate::branches::{Branch, branches};
+use crate::limits::response_share;
 use crate::names::{ParamName, ScenarioName};
-use crate::suite::{Step, Suite};
-use crate::validate::{MAX_STATE_BYTES, validate};
-
-/// Step Functions' limit on a state name.
-pub const MAX_STATE_NAME_CHARS: usize = 80;
+use crate::state_names::{branch_done_name, branch_start_name, state_name, step_state_names};
+use crate::suite::Suite;
+use crate::valid_suite::ValidSuite;
 
 /// Lambda errors that mean "the service hiccuped", retried by every Task.
 pub const LAMBDA_SERVICE_ERRORS: [&str; 4] = [
@@ -83,146 +82,10 @@ impl Default for CompileOptions {
     }
 }
 
-/// A suite that cannot be compiled.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the suite is not valid:\n{}", .0.join("\n"))]
-pub struct CompileError(pub Vec<String>);
-
-/// One Parallel branch: the scenarios it runs and their steps in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Branch {
-    /// The scenarios in this branch (one, unless `after` ties several).
-    pub scenarios: Vec<ScenarioName>,
-    /// (scenario, index in the scenario) of each step, in run order.
-    pub steps: Vec<(ScenarioName, usize)>,
-}
-
-/// Groups scenarios tied by `after` and orders their steps.
-pub fn branches(suite: &Suite) -> Vec<Branch> {
-    let names: Vec<&ScenarioName> = suite.scenarios.keys().collect();
-    let owner: BTreeMap<&StepId, usize> = suite
-        .scenarios
-        .values()
-        .enumerate()
-        .flat_map(|(i, sc)| sc.steps.iter().map(move |s| (&s.id, i)))
-        .collect();
-    // Union-find over scenarios.
-    let mut parent: Vec<usize> = (0..names.len()).collect();
-    fn root(p: &mut [usize], mut x: usize) -> usize {
-        while p[x] != x {
-            p[x] = p[p[x]];
-            x = p[x];
-        }
-        x
-    }
-    for (i, sc) in suite.scenarios.values().enumerate() {
-        for s in &sc.steps {
-            for dep in &s.after {
-                if let Some(&j) = owner.get(dep) {
-                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                    parent[a] = b;
-                }
-            }
-        }
-    }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..names.len() {
-        let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(i);
-    }
-    let scenarios: Vec<(&ScenarioName, &Vec<Step>)> = suite
-        .scenarios
-        .iter()
-        .map(|(n, sc)| (n, &sc.steps))
-        .collect();
-    let mut out: Vec<Branch> = groups
-        .into_values()
-        .map(|members| {
-            // Kahn's algorithm over (scenario order, after), preferring the
-            // earliest scenario so the order is deterministic.
-            let mut next: Vec<usize> = vec![0; members.len()];
-            let mut done: BTreeSet<&StepId> = BTreeSet::new();
-            let mut steps = Vec::new();
-            loop {
-                let ready = members.iter().enumerate().find(|&(k, &sc)| {
-                    scenarios[sc]
-                        .1
-                        .get(next[k])
-                        .is_some_and(|s| s.after.iter().all(|d| done.contains(d)))
-                });
-                let Some((k, &sc)) = ready else { break };
-                let step = &scenarios[sc].1[next[k]];
-                done.insert(&step.id);
-                steps.push((scenarios[sc].0.clone(), next[k]));
-                next[k] += 1;
-            }
-            Branch {
-                scenarios: members.iter().map(|&i| names[i].clone()).collect(),
-                steps,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.scenarios.cmp(&b.scenarios));
-    out
-}
-
-/// The suffixes of the states each step compiles to, in order: the Task,
-/// then its Choice, Wait and the Pass states that record the outcome.
-pub const STEP_STATE_SUFFIXES: [&str; 7] = [
-    "",
-    " · verdict",
-    " · wait",
-    " · record",
-    " · passed",
-    " · failed",
-    " · crashed",
-];
-
-/// The names of a step's states (see [`STEP_STATE_SUFFIXES`]).
-pub fn step_state_names(scenario: &str, step: &str) -> [String; 7] {
-    STEP_STATE_SUFFIXES.map(|suffix| state_name(scenario, step, suffix))
-}
-
-/// The Pass state a branch starts with, named after its first scenario.
-/// The parentheses keep it apart from every step's states: a step id is
-/// letters, digits, `_` and `-`, so a step called `start` is `<scenario> ·
-/// start`, not this.
-pub fn branch_start_name(scenario: &str) -> String {
-    format!("{scenario} · (start)")
-}
-
-/// The Pass state a branch ends with when every step passed; see
-/// [`branch_start_name`] for why the parentheses.
-pub fn branch_done_name(scenario: &str) -> String {
-    format!("{scenario} · (done)")
-}
-
-/// A state name that fits Step Functions' 80 characters: the step part is
-/// shortened (with a short hash of the full name, so names stay unique) when
-/// `<scenario> · <step><suffix>` would be longer. The hash has 16 bits, so
-/// two long ids can still meet; [`crate::validate`] reports that.
-pub fn state_name(scenario: &str, step: &str, suffix: &str) -> String {
-    let full = format!("{scenario} · {step}{suffix}");
-    if full.chars().count() <= MAX_STATE_NAME_CHARS {
-        return full;
-    }
-    let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    let tag = format!("~{:04x}", hash & 0xffff);
-    let room = MAX_STATE_NAME_CHARS - format!("{scenario} · {suffix}{tag}").chars().count();
-    let short: String = step.chars().take(room).collect();
-    format!("{scenario} · {short}{tag}{suffix}")
-}
-
-/// Compiles a valid suite to its state machine definition.
-pub fn compile(suite: &Suite, options: &CompileOptions) -> Result<Value, CompileError> {
-    let errors = validate(suite);
-    if !errors.is_empty() {
-        return Err(CompileError(
-            errors.iter().map(ToString::to_string).collect(),
-        ));
-    }
+/// Compiles a valid suite to its state machine definition. It cannot
+/// fail: everything that could make it fail is a validation problem.
+pub fn compile(suite: &ValidSuite, options: &CompileOptions) -> Value {
+    let suite = suite.suite();
     let defaults: Map<String, Value> = suite
         .params
         .iter()
@@ -310,22 +173,12 @@ pub fn compile(suite: &Suite, options: &CompileOptions) -> Result<Value, Compile
         "Suite failed".into(),
         json!({"Type": "Fail", "Error": "vigil.AssertionFailed", "CausePath": "$.summary"}),
     );
-    Ok(json!({
+    json!({
         "Comment": format!("vigil suite {}", suite.suite),
         "QueryLanguage": "JSONPath",
         "StartAt": "Parameters",
         "States": Value::Object(states)
-    }))
-}
-
-/// Each branch's share of the 256 KiB the Parallel state's output may take.
-pub fn response_share(suite: &Suite, branches: usize) -> usize {
-    let params: usize = suite
-        .params
-        .values()
-        .map(|p| p.default.as_ref().map_or(4, |v| v.to_string().len()) + 16)
-        .sum();
-    MAX_STATE_BYTES.saturating_sub(params + 16 * 1024) / branches.max(1)
+    })
 }
 
 fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, share: usize) -> Value {
@@ -485,6 +338,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::state_names::STEP_STATE_SUFFIXES;
+    use crate::validate::validate;
     use crate::{Format, parse};
 
     /// A suite of one scenario whose steps have these ids.
@@ -511,8 +366,8 @@ mod tests {
     /// them and left a definition that skipped or looped on that step.
     #[test]
     fn steps_called_start_or_done_keep_every_state() {
-        let s = suite("a", &["start", "check", "done"]);
-        let def = compile(&s, &CompileOptions::default()).unwrap();
+        let s = ValidSuite::new(suite("a", &["start", "check", "done"])).unwrap();
+        let def = compile(&s, &CompileOptions::default());
         let states = branch_states(&def);
         assert_eq!(states.len(), 2 + STEP_STATE_SUFFIXES.len() * 3);
         let start = &def["States"]["Scenarios"]["Branches"][0]["StartAt"];
@@ -548,7 +403,7 @@ mod tests {
             "{}",
             errors[0].message
         );
-        assert!(compile(&s, &CompileOptions::default()).is_err());
+        assert!(ValidSuite::new(s).is_err());
         // Ids that differ early still shorten to different names.
         let ok = suite(&scenario, &[a, &format!("b{}", &b[1..])]);
         assert_eq!(validate(&ok), []);

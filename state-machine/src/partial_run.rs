@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use vigil_matchers::StepId;
 use vigil_protocol::{StepReport, Verdict as StepVerdict};
 
-use crate::compile::branches;
+use crate::branches::branches;
 use crate::run_report::{BranchOutcome, BranchStatus, RunReport};
 use crate::suite::Suite;
 

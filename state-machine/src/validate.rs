@@ -13,29 +13,16 @@ use vigil_matchers::{CaptureRef, StepId};
 use vigil_protocol::template::{self, Piece};
 use vigil_protocol::{Call, CognitoPassword, HttpAuth, HttpCall};
 
-use crate::compile::{MAX_STATE_NAME_CHARS, step_state_names};
+use crate::limits::{
+    EVENTS_PER_ATTEMPT, EVENTS_PER_EXECUTION, EVENTS_PER_SCENARIO, EVENTS_PER_STEP,
+    MAX_HISTORY_EVENTS, MAX_STATE_NAME_CHARS, MIN_REPORT_BYTES, params_bytes, response_share,
+};
 use crate::names::ScenarioName;
+use crate::state_names::step_state_names;
 use crate::suite::{Step, Suite};
 
-/// Step Functions keeps at most this many events in one execution's history.
-pub const MAX_HISTORY_EVENTS: u64 = 25_000;
-/// Step Functions' limit on one state's input or output.
-pub const MAX_STATE_BYTES: usize = 256 * 1024;
-/// History events per polled attempt in the compiled loop: the Task
-/// (entered, scheduled, started, succeeded, exited), the Choice (entered,
-/// exited) and the Wait (entered, exited).
-pub const EVENTS_PER_ATTEMPT: u64 = 9;
-/// Events per step besides its attempts (the two Pass states that record it).
-pub const EVENTS_PER_STEP: u64 = 4;
-/// Events of the execution's own frame (start, init, parallel, report, end).
-pub const EVENTS_PER_EXECUTION: u64 = 16;
-/// Events per scenario branch (its start and end states).
-pub const EVENTS_PER_SCENARIO: u64 = 6;
-/// The smallest share of the 256 KiB state a scenario's report may get.
-pub const MIN_REPORT_BYTES: usize = 8 * 1024;
-
-/// A problem in a suite, located by its path (and, once [`locate`] has
-/// seen the source text, by line and column).
+/// A problem in a suite, located by its path (and by line and column when
+/// the suite came from text: [`crate::ValidSuite::with_source`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuiteError {
     /// Where, e.g. `scenarios.completed.steps[1].call`.
@@ -60,14 +47,6 @@ impl SuiteError {
 impl fmt::Display for SuiteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "at {}: {}", self.path, self.message)
-    }
-}
-
-/// Fills in each error's line and column from the suite's source text.
-pub fn locate(errors: &mut [SuiteError], source: &str) {
-    let map = crate::source_map::SourceMap::index(source);
-    for e in errors {
-        e.position = map.locate(&e.path);
     }
 }
 
@@ -518,21 +497,24 @@ fn check_limits(suite: &Suite, steps: &[Located<'_>], err: &mut impl FnMut(Strin
             ),
         );
     }
-    let params_bytes: usize = suite
-        .params
-        .iter()
-        .map(|(k, p)| k.as_str().len() + p.default.as_ref().map_or(4, |v| v.to_string().len()) + 8)
-        .sum();
-    let branches = suite.scenarios.len().max(1);
-    let share = MAX_STATE_BYTES.saturating_sub(params_bytes + 16 * 1024) / branches;
+    // The budget the compiler gives each branch, by the same formula.
+    let branches = crate::branches::branches(suite).len().max(1);
+    let share = response_share(suite, branches);
     if share < MIN_REPORT_BYTES {
+        let scenarios = suite.scenarios.len();
+        let who = if branches == scenarios {
+            format!("{scenarios} scenarios")
+        } else {
+            format!("{branches} branches ({scenarios} scenarios)")
+        };
         err(
             "scenarios".into(),
             format!(
-                "{branches} scenarios share one 256 KiB state when their branches join: after \
-                 {params_bytes} bytes of parameters and 16 KiB of bookkeeping each would get {share} \
+                "{who} share one 256 KiB state when their branches join: after \
+                 {} bytes of parameters and 16 KiB of bookkeeping each would get {share} \
                  bytes for its report, less than the {MIN_REPORT_BYTES} needed to show a failure; \
-                 split the suite"
+                 split the suite",
+                params_bytes(suite)
             ),
         );
     }

@@ -7,10 +7,11 @@ use std::process::Command;
 
 use serde_json::Value;
 use vigil_protocol::StepSpec;
-use vigil_state_machine::compile::{
-    CompileOptions, MAX_STATE_NAME_CHARS, branches, compile, state_name,
-};
-use vigil_state_machine::load_file;
+use vigil_state_machine::branches::branches;
+use vigil_state_machine::compile::{CompileOptions, compile};
+use vigil_state_machine::limits::MAX_STATE_NAME_CHARS;
+use vigil_state_machine::state_names::state_name;
+use vigil_state_machine::{ValidSuite, load_file};
 
 fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
@@ -35,8 +36,8 @@ fn all_states(def: &Value, out: &mut Vec<(String, Value)>) {
 #[test]
 fn example_definitions_match_their_snapshots() {
     for path in examples() {
-        let suite = load_file(&path).unwrap();
-        let def = compile(&suite, &CompileOptions::default()).unwrap();
+        let suite = ValidSuite::new(load_file(&path).unwrap()).unwrap();
+        let def = compile(&suite, &CompileOptions::default());
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_json_snapshot!(name, def);
     }
@@ -45,8 +46,8 @@ fn example_definitions_match_their_snapshots() {
 #[test]
 fn steps_travel_as_strings_and_names_fit() {
     for path in examples() {
-        let suite = load_file(&path).unwrap();
-        let def = compile(&suite, &CompileOptions::default()).unwrap();
+        let suite = ValidSuite::new(load_file(&path).unwrap()).unwrap();
+        let def = compile(&suite, &CompileOptions::default());
         let mut states = Vec::new();
         all_states(&def, &mut states);
         let mut seen = std::collections::BTreeSet::new();
@@ -75,16 +76,15 @@ fn steps_travel_as_strings_and_names_fit() {
 #[test]
 fn escaped_steps_decode_to_the_same_step_and_hold_no_substitution_text() {
     for path in examples() {
-        let suite = load_file(&path).unwrap();
-        let plain = compile(&suite, &CompileOptions::default()).unwrap();
+        let suite = ValidSuite::new(load_file(&path).unwrap()).unwrap();
+        let plain = compile(&suite, &CompileOptions::default());
         let escaped = compile(
             &suite,
             &CompileOptions {
                 escape_templates: true,
                 ..CompileOptions::default()
             },
-        )
-        .unwrap();
+        );
         let (mut a, mut b) = (Vec::new(), Vec::new());
         all_states(&plain, &mut a);
         all_states(&escaped, &mut b);
@@ -155,14 +155,14 @@ fn asl_validator_accepts_every_example() {
         validator.display()
     );
     for path in examples() {
-        let suite = load_file(&path).unwrap();
+        let suite = ValidSuite::new(load_file(&path).unwrap()).unwrap();
         // A concrete ARN, as the template substitutes it.
         let options = CompileOptions {
             provider_function: "arn:aws:lambda:us-east-1:123456789012:function:vigil-provider"
                 .into(),
             ..CompileOptions::default()
         };
-        let def = compile(&suite, &options).unwrap();
+        let def = compile(&suite, &options);
         let file = std::env::temp_dir().join(format!(
             "vigil-asl-{}-{}.json",
             std::process::id(),

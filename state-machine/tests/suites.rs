@@ -90,7 +90,7 @@ fn yaml_json_and_builder_agree() {
         )
         .build()
         .unwrap();
-    let mut built = built;
+    let mut built = built.into_suite();
     built.description = from_yaml.description.clone();
     assert_eq!(built, from_yaml);
 }
@@ -137,7 +137,7 @@ fn rust_example_equals_task_lifecycle_yaml() {
     let from_yaml = load_file(&file).unwrap();
     let errors = validate(&from_yaml);
     assert!(errors.is_empty(), "{errors:?}");
-    let built = task_lifecycle::suite();
+    let built = task_lifecycle::suite().into_suite();
     if built != from_yaml {
         let rust = serde_json::to_value(&built).unwrap();
         let yaml = serde_json::to_value(&from_yaml).unwrap();
@@ -272,8 +272,9 @@ fn semantic_errors_get_lines_from_the_source() {
         "suite: s\nscenarios:\n  a:\n    steps:\n      - {{id: x, call: {CALL}}}\n      - id: x\n        call: {CALL}\n"
     );
     let suite = parse(&text, Format::Yaml, Path::new("s.yaml")).unwrap();
-    let mut errors = validate(&suite);
-    vigil_state_machine::locate(&mut errors, &text);
+    let errors = vigil_state_machine::ValidSuite::with_source(suite, &text)
+        .unwrap_err()
+        .problems;
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].position, Some((6, 9)), "{errors:?}");
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use vigil_stack::{SynthOptions, Synthesized, synthesize};
-use vigil_state_machine::Suite;
+use vigil_stack::{SynthOptions, Synthesized, contract, synthesize};
+use vigil_state_machine::{Suite, ValidSuite};
 
 use crate::app_outputs;
 use crate::artifact::{self, Artifact};
@@ -24,9 +24,14 @@ pub fn default_stack_name(suite: &Suite) -> String {
 }
 
 /// Synthesizes and writes `<out>/template.json` and `<out>/<suite>.asl.json`.
-pub fn write_stack(suite: &Suite, params: &[String], out: &Path) -> anyhow::Result<Synthesized> {
+pub fn write_stack(
+    suite: &ValidSuite,
+    params: &[String],
+    out: &Path,
+) -> anyhow::Result<Synthesized> {
     let options = SynthOptions {
         params: crate::params::given(suite, params)?,
+        environment: std::env::vars().collect(),
     };
     let synth = synthesize(suite, &options)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -136,8 +141,8 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
         } else {
             eprintln!("s3://{bucket}/{key} is already there (same build)");
         }
-        parameters.insert("ArtifactBucket".into(), bucket.clone());
-        parameters.insert("ArtifactKey".into(), key.clone());
+        parameters.insert(contract::ARTIFACT_BUCKET_PARAM.into(), bucket.clone());
+        parameters.insert(contract::ARTIFACT_KEY_PARAM.into(), key.clone());
 
         let body = synth.template.to_json_pretty();
         let mut template_key = None;
@@ -151,8 +156,11 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
             TemplateSource::Url(Artifacts::url(&sdk, &bucket, &key))
         };
         let tags: BTreeMap<String, String> = [
-            ("vigil:managed-by".to_owned(), "vigil".to_owned()),
-            ("vigil:suite".to_owned(), suite.suite.to_string()),
+            (
+                contract::MANAGED_BY_TAG.0.to_owned(),
+                contract::MANAGED_BY_TAG.1.to_owned(),
+            ),
+            (contract::SUITE_TAG.to_owned(), suite.suite.to_string()),
         ]
         .into();
         let result = stacks
@@ -205,8 +213,9 @@ pub fn state_machine_of(stack: &str) -> anyhow::Result<String> {
     runtime.block_on(async {
         let sdk = sdk().await;
         let outputs = Stacks::new(&sdk).outputs(stack).await?;
-        outputs.get("StateMachineArn").cloned().with_context(|| {
-            format!("stack `{stack}` has no StateMachineArn output: is it a vigil stack?")
+        let output = contract::STATE_MACHINE_ARN_OUTPUT;
+        outputs.get(output).cloned().with_context(|| {
+            format!("stack `{stack}` has no {output} output: is it a vigil stack?")
         })
     })
 }
@@ -224,15 +233,18 @@ pub fn destroy(
             eprintln!("stack `{stack}` does not exist: nothing to destroy");
             return Ok(ExitCode::SUCCESS);
         };
-        if !info.outputs.contains_key("StateMachineArn")
-            && !info.parameters.contains_key("ArtifactBucket")
+        if !info.outputs.contains_key(contract::STATE_MACHINE_ARN_OUTPUT)
+            && !info.parameters.contains_key(contract::ARTIFACT_BUCKET_PARAM)
         {
-            bail!("stack `{stack}` is not a vigil stack (no ArtifactBucket parameter); not deleting it");
+            bail!(
+                "stack `{stack}` is not a vigil stack (no {} parameter); not deleting it",
+                contract::ARTIFACT_BUCKET_PARAM
+            );
         }
         stacks.delete(stack).await?;
         eprintln!("deleted stack `{stack}`");
         let artifacts = Artifacts::new(&sdk);
-        if let Some(bucket) = info.parameters.get("ArtifactBucket") {
+        if let Some(bucket) = info.parameters.get(contract::ARTIFACT_BUCKET_PARAM) {
             let n = artifacts
                 .delete_prefix(bucket, &format!("{stack}/"))
                 .await?;

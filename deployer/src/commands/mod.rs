@@ -12,14 +12,13 @@ use vigil_matchers::{EvalContext, authoring};
 use vigil_state_machine::compile::{CompileOptions, compile};
 use vigil_state_machine::partial_run::PartialRun;
 use vigil_state_machine::validate::SuiteError;
-use vigil_state_machine::{
-    Format, LoadParams, Suite, locate, parse_with, validate as validate_suite,
-};
+use vigil_state_machine::{Format, LoadParams, Suite, ValidSuite, parse_with};
 
-/// Loads and validates, printing every problem; `None` when invalid.
+/// Loads and validates (once: what comes back is a [`ValidSuite`]),
+/// printing every problem at its line and column; `None` when invalid.
 /// `params` (`--param NAME=VALUE`) and the environment give `${Param}` in
 /// poll durations their values.
-pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Option<Suite>> {
+pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Option<ValidSuite>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let given = crate::params::pairs(params)?;
@@ -38,18 +37,18 @@ pub(crate) fn load_valid(path: &Path, params: &[String]) -> anyhow::Result<Optio
             return Ok(None);
         }
     };
-    let problems = validate_suite(&suite);
-    if problems.is_empty() {
-        return Ok(Some(suite));
+    match ValidSuite::with_source(suite, &text) {
+        Ok(valid) => Ok(Some(valid)),
+        Err(invalid) => {
+            print_problems(path, invalid.problems);
+            Ok(None)
+        }
     }
-    print_problems(path, &text, problems);
-    Ok(None)
 }
 
-/// Prints problems in source order, each once with its file, line and
-/// column (when the path has one), then their count.
-fn print_problems(path: &Path, text: &str, mut problems: Vec<SuiteError>) {
-    locate(&mut problems, text);
+/// Prints located problems in source order, each once with its file, line
+/// and column (when the path has one), then their count.
+fn print_problems(path: &Path, mut problems: Vec<SuiteError>) {
     // Source order; problems without a place (a `--param`) come first.
     problems.sort_by_key(|p| p.position);
     for p in &problems {
@@ -75,15 +74,15 @@ pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
     };
     let options = vigil_stack::SynthOptions {
         params: Default::default(),
+        environment: std::env::vars().collect(),
     };
     if let Err(e) = vigil_stack::synthesize(&suite, &options) {
-        let problems = e.problems();
+        let mut problems = e.problems();
         if problems.is_empty() {
             bail!("{}: {e}", path.display());
         }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        print_problems(path, &text, problems);
+        suite.locate(&mut problems);
+        print_problems(path, problems);
         return Ok(ExitCode::from(2));
     }
     let steps: usize = suite.scenarios.values().map(|s| s.steps.len()).sum();
@@ -118,7 +117,7 @@ pub fn synth(
                 options.param_values.insert(name, v);
             }
         }
-        let def = compile(&suite, &options).map_err(anyhow::Error::msg)?;
+        let def = compile(&suite, &options);
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         let file = out.join(format!("{}.asl.json", suite.suite));
         let mut text = serde_json::to_string_pretty(&def)?;
@@ -434,11 +433,11 @@ pub fn report(
     match followed {
         Ok(r) => {
             let (report, link) = r?;
-            finish(&report, suite.as_ref(), json, junit, Some(&link))
+            finish(&report, suite.as_deref(), json, junit, Some(&link))
         }
         Err(signal) => {
             let link = crate::execution::console_link(arn);
-            let code = interrupted(signal, &partial, suite.as_ref(), json, junit, Some(&link))?;
+            let code = interrupted(signal, &partial, suite.as_deref(), json, junit, Some(&link))?;
             eprintln!("the execution keeps running in the account: {link}");
             Ok(code)
         }
@@ -469,7 +468,7 @@ fn only_scenarios(suite: Suite, names: &[String]) -> anyhow::Result<Suite> {
             );
         }
     }
-    let keep: std::collections::BTreeSet<_> = vigil_state_machine::compile::branches(&suite)
+    let keep: std::collections::BTreeSet<_> = vigil_state_machine::branches::branches(&suite)
         .into_iter()
         .filter(|b| {
             b.scenarios
@@ -507,7 +506,7 @@ pub fn local(
     let Some(suite) = load_valid(path, params)? else {
         return Ok(ExitCode::from(2));
     };
-    let suite = only_scenarios(suite, scenarios)?;
+    let suite = only_scenarios(suite.into_suite(), scenarios)?;
     crate::preflight::output_paths(&[json, junit].into_iter().flatten().collect::<Vec<_>>())?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let outputs = match (outputs_file, app_stack) {
