@@ -167,7 +167,10 @@ fn check_suite(suite: &Suite, text: &str) {
     let valid = match ValidSuite::with_source(suite.clone(), text) {
         Ok(valid) => valid,
         Err(invalid) => {
-            assert!(!invalid.problems.is_empty(), "an invalid suite names its problems");
+            assert!(
+                !invalid.problems.is_empty(),
+                "an invalid suite names its problems"
+            );
             for e in &invalid.problems {
                 let _ = e.to_string();
             }
