@@ -15,7 +15,7 @@ use vigil_protocol::{StepReport, Verdict as StepVerdict};
 use vigil_state_machine::partial_run::PartialRun;
 
 use crate::attempt_log::AttemptLog;
-use vigil_state_machine::run_report::RunReport;
+use vigil_state_machine::run_report::{self, RunReport};
 
 /// The console page of an execution, on its partition's console host; in
 /// a partition without a public console host, a sentence that says so
@@ -338,7 +338,7 @@ pub async fn follow(
     newest_first(&call, arn, |e| {
         let exited = &e["stateExitedEventDetails"];
         match exited["output"].as_str() {
-            Some(out) if exited["name"] == json!("Report") => {
+            Some(out) if exited["name"] == json!(run_report::REPORT_STATE) => {
                 report = serde_json::from_str(out).ok();
                 ControlFlow::Break(())
             }

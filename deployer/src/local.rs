@@ -20,7 +20,7 @@ use crate::attempt_log::AttemptLog;
 use vigil_state_machine::branches::{Branch, branches};
 use vigil_state_machine::limits::response_share;
 use vigil_state_machine::partial_run::PartialRun;
-use vigil_state_machine::run_report::{BranchOutcome, BranchStatus, RunReport};
+use vigil_state_machine::run_report::{self, BranchOutcome, BranchStatus, RunReport};
 
 /// How often a log repeats an unchanged attempt, to show the run is alive.
 const HEARTBEAT: Duration = Duration::from_secs(60);
@@ -162,12 +162,12 @@ async fn run_branch(
                     poll = Some(resp.poll);
                 }
                 Verdict::Pass => {
-                    done.insert(format!("s{k}"), resp.report);
+                    done.insert(run_report::step_slot(k), resp.report);
                     captures.merge(resp.captures);
                     break;
                 }
                 Verdict::Fail => {
-                    let summary = format!("{scenario}/{id}: {}", resp.report.summary);
+                    let summary = run_report::failed_summary(&scenario, &id, &resp.report.summary);
                     // The detail is printed once, in the report.
                     progress.finish(format!("✗ {scenario}/{id} failed"));
                     return BranchOutcome {
@@ -191,7 +191,7 @@ async fn run_branch(
     ));
     BranchOutcome {
         scenario: branch.scenarios[0].to_string(),
-        summary: format!("{label}: passed"),
+        summary: run_report::passed_summary(&label),
         branch: label,
         status: BranchStatus::Passed,
         failed_step: None,

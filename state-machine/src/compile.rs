@@ -31,6 +31,7 @@ use serde_json::{Map, Value, json};
 use crate::branches::{Branch, branches};
 use crate::limits::response_share;
 use crate::names::{ParamName, ScenarioName};
+use crate::run_report;
 use crate::state_names::{branch_done_name, branch_start_name, state_name, step_state_names};
 use crate::suite::Suite;
 use crate::valid_suite::ValidSuite;
@@ -143,11 +144,11 @@ pub fn compile(suite: &ValidSuite, options: &CompileOptions) -> Value {
             "Comment": "One branch per scenario (scenarios tied by `after` share one).",
             "Branches": branch_defs,
             "ResultPath": "$.scenarios",
-            "Next": "Report"
+            "Next": run_report::REPORT_STATE
         }),
     );
     states.insert(
-        "Report".into(),
+        run_report::REPORT_STATE.into(),
         json!({
             "Type": "Pass",
             "Parameters": {
@@ -214,7 +215,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
             .get(k + 1)
             .cloned()
             .unwrap_or_else(|| done.clone());
-        let slot = format!("$.steps.s{k}");
+        let slot = format!("$.steps.{}", run_report::step_slot(k));
         states.insert(
             task.clone(),
             json!({
@@ -292,7 +293,10 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                     "branch": label,
                     "status": "failed",
                     "failed_step": id,
-                    "summary.$": format!("States.Format('{sc}/{id}: {{}}', $.last.r.report.summary)"),
+                    "summary.$": format!(
+                        "States.Format('{}', $.last.r.report.summary)",
+                        run_report::failed_summary_format(sc, id)
+                    ),
                     "report.$": "$.last.r.report",
                     "steps.$": "$.steps"
                 },
@@ -308,7 +312,13 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                     "branch": label,
                     "status": "failed",
                     "failed_step": id,
-                    "summary.$": format!("States.Format('{sc}/{id}: the provider could not run: {{}}: {{}}', $.error.Error, $.error.Cause)"),
+                    "summary.$": format!(
+                        "States.Format('{}', $.error.Error, $.error.Cause)",
+                        run_report::failed_summary_format(sc, id).replace(
+                            "{}",
+                            "the provider could not run: {}: {}"
+                        )
+                    ),
                     "error.$": "$.error",
                     "steps.$": "$.steps"
                 },
@@ -324,7 +334,7 @@ fn compile_branch(suite: &Suite, branch: &Branch, options: &CompileOptions, shar
                 "scenario": first_scenario,
                 "branch": label,
                 "status": "passed",
-                "summary": format!("{label}: passed"),
+                "summary": run_report::passed_summary(&label),
                 "steps.$": "$.steps"
             },
             "End": true

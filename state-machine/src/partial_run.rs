@@ -13,7 +13,7 @@ use vigil_matchers::StepId;
 use vigil_protocol::{StepReport, Verdict as StepVerdict};
 
 use crate::branches::branches;
-use crate::run_report::{BranchOutcome, BranchStatus, RunReport};
+use crate::run_report::{self, BranchOutcome, BranchStatus, RunReport};
 use crate::suite::Suite;
 
 /// One branch: its label and its steps (scenario, id) in run order.
@@ -107,27 +107,35 @@ impl PartialRun {
         for (k, (scenario, id)) in lane.steps.iter().enumerate() {
             let (status, summary, report) = match self.latest.get(id) {
                 Some((r, StepVerdict::Pass)) => {
-                    passed.insert(format!("s{k}"), r.clone());
+                    passed.insert(run_report::step_slot(k), r.clone());
                     continue;
                 }
                 Some((r, StepVerdict::Fail)) => (
                     BranchStatus::Failed,
-                    format!("{scenario}/{id}: {}", r.summary),
+                    run_report::failed_summary(scenario, id.as_str(), &r.summary),
                     Some(r.clone()),
                 ),
                 Some((r, StepVerdict::Retry)) => (
                     BranchStatus::Interrupted,
-                    format!(
-                        "{scenario}/{id}: interrupted after {} attempt{}; last: {}",
-                        r.attempt,
-                        if r.attempt == 1 { "" } else { "s" },
-                        r.summary
+                    run_report::failed_summary(
+                        scenario,
+                        id.as_str(),
+                        &format!(
+                            "interrupted after {} attempt{}; last: {}",
+                            r.attempt,
+                            if r.attempt == 1 { "" } else { "s" },
+                            r.summary
+                        ),
                     ),
                     Some(r.clone()),
                 ),
                 None => (
                     BranchStatus::Interrupted,
-                    format!("{scenario}/{id}: interrupted before its first answer"),
+                    run_report::failed_summary(
+                        scenario,
+                        id.as_str(),
+                        "interrupted before its first answer",
+                    ),
                     None,
                 ),
             };
@@ -144,7 +152,7 @@ impl PartialRun {
         }
         BranchOutcome {
             scenario: first,
-            summary: format!("{}: passed", lane.label),
+            summary: run_report::passed_summary(&lane.label),
             branch: lane.label.clone(),
             status: BranchStatus::Passed,
             failed_step: None,

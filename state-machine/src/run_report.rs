@@ -1,5 +1,45 @@
 //! The report of a whole run: what the state machine's execution outputs
 //! and what `vigil local` writes, field for field the same shape.
+//!
+//! This module is the contract between the producer (the compiler, whose
+//! states assemble the report) and its consumers (`vigil local`, which
+//! builds the same report in-process, and `vigil run`/`report`, which read
+//! it from the execution): the names, the summaries and the step slots are
+//! defined here once and used by all three.
+
+/// The name of the state that assembles the report; its output is the
+/// report even when the execution then fails.
+pub const REPORT_STATE: &str = "Report";
+
+/// The key of the `n`-th step (0-based, in run order) of a branch in
+/// [`BranchOutcome::steps`].
+pub fn step_slot(n: usize) -> String {
+    format!("s{n}")
+}
+
+/// The position a [`step_slot`] key stands for.
+pub fn slot_index(slot: &str) -> Option<usize> {
+    slot.strip_prefix('s')?.parse().ok()
+}
+
+/// A failed branch's one-line summary: `<scenario>/<step>: <detail>`, in
+/// plain ASCII around the detail (the console shows the failure cause as
+/// JSON, where other characters arrive `\u`-escaped).
+pub fn failed_summary(scenario: &str, step: &str, detail: &str) -> String {
+    format!("{scenario}/{step}: {detail}")
+}
+
+/// [`failed_summary`] as the template of an ASL `States.Format`, whose one
+/// `{}` the state machine fills with the detail. Scenario and step names
+/// are letters, digits, `_` and `-`, so nothing in them needs escaping.
+pub fn failed_summary_format(scenario: &str, step: &str) -> String {
+    failed_summary(scenario, step, "{}")
+}
+
+/// A passed branch's one-line summary: `<branch>: passed`.
+pub fn passed_summary(branch: &str) -> String {
+    format!("{branch}: passed")
+}
 
 use std::collections::BTreeMap;
 
@@ -16,7 +56,7 @@ pub struct BranchOutcome {
     pub branch: String,
     /// `passed` or `failed`.
     pub status: BranchStatus,
-    /// One line: `<branch>: passed`, or `<scenario> · <step>: <summary>`.
+    /// One line: [`passed_summary`] or [`failed_summary`].
     pub summary: String,
     /// The step that failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,19 +67,19 @@ pub struct BranchOutcome {
     /// What Step Functions caught when the provider itself could not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
-    /// Reports of the steps that passed, by position in the branch (`s0`, ...).
+    /// Reports of the steps that passed, by [`step_slot`].
     #[serde(default)]
     pub steps: BTreeMap<String, StepReport>,
 }
 
 impl BranchOutcome {
     /// The steps that passed, in the order they ran. The map is keyed by
-    /// position (`s0`, `s1`, ..., `s10`), which sorts `s10` before `s2`.
+    /// [`step_slot`] (`s0`, `s1`, ..., `s10`), which sorts `s10` before `s2`.
     pub fn passed_steps(&self) -> Vec<&StepReport> {
         let mut v: Vec<(usize, &StepReport)> = self
             .steps
             .iter()
-            .map(|(k, s)| (k.trim_start_matches('s').parse().unwrap_or(usize::MAX), s))
+            .map(|(k, s)| (slot_index(k).unwrap_or(usize::MAX), s))
             .collect();
         v.sort_by_key(|(i, _)| *i);
         v.into_iter().map(|(_, s)| s).collect()
@@ -196,7 +236,7 @@ mod tests {
             failed_step: None,
             report: None,
             error: None,
-            steps: (0..12).map(|i| (format!("s{i}"), step(i))).collect(),
+            steps: (0..12).map(|i| (step_slot(i), step(i))).collect(),
         };
         let ids: Vec<String> = branch
             .passed_steps()
