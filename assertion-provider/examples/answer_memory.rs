@@ -8,8 +8,7 @@
 //!
 //! `cargo run --release -p assertion-provider --example answer_memory -- [--json] [MB ...]`
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};

@@ -11,8 +11,7 @@
 //!
 //! `cargo run --release -p assertion-provider --example poll_economics -- [--json]`
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

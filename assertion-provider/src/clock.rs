@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+#[cfg(any(test, feature = "test-util"))]
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -28,12 +29,15 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when slept on (or told to), for tests.
+/// A clock that only moves when slept on (or told to), for tests (the
+/// `test-util` feature; the Lambda never has it).
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug)]
 pub struct FakeClock {
     now: Mutex<OffsetDateTime>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl FakeClock {
     /// A clock standing at `start`.
     pub fn new(start: OffsetDateTime) -> Self {
@@ -49,6 +53,7 @@ impl FakeClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for FakeClock {
     fn now(&self) -> OffsetDateTime {
         *self.now.lock().unwrap_or_else(|e| e.into_inner())

@@ -2,7 +2,7 @@
 //! every service the issue names: DynamoDB, Step Functions, Secrets Manager,
 //! Cognito IdP, CloudWatch Logs, SSM, KMS and SQS.
 
-mod support;
+use vigil_test_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

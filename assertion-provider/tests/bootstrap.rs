@@ -3,7 +3,7 @@
 //! under `cargo lambda watch`'s Lambda runtime API and invoked through the
 //! Lambda Invoke API, against moto.
 
-mod support;
+use vigil_test_support as support;
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
-    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
+    let zip = bootstrap_zip();
     let unpacked = std::env::temp_dir().join(format!("vigil-bootstrap-{}", std::process::id()));
     let binary = unpack_bootstrap(&zip, &unpacked);
     eprintln!(

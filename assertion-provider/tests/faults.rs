@@ -16,9 +16,8 @@
 //! `VIGIL_FAULT_RUNS` sets the runs per kind (default 10; the figures in
 //! docs/RELIABILITY.md come from a longer run).
 
-#[path = "support/fault_proxy.rs"]
-mod fault_proxy;
-mod support;
+use vigil_test_support as support;
+use vigil_test_support::fault_proxy;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

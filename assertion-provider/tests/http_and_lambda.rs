@@ -1,7 +1,7 @@
 //! HTTP calls (plain, Cognito, bearer-from-capture, SigV4) and Lambda
 //! invocations, end to end through `Provider::handle`.
 
-mod support;
+use vigil_test_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! to the state machine stays under Step Functions' 256 KiB state limit,
 //! whether the step passes or fails with a report about every item.
 
-mod support;
+use vigil_test_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! loopback server. Time is a fake clock: nothing here sleeps for real
 //! except the slow-server case.
 
-mod support;
+use vigil_test_support as support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

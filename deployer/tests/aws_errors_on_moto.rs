@@ -5,8 +5,7 @@
 //! not exist, for every command that reads them. Never a panic, never the
 //! secret key in the output.
 
-#[path = "../../assertion-provider/tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

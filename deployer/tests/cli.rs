@@ -1,13 +1,13 @@
 //! The `vigil` binary end to end: validate, synth, match, and `local`
 //! against moto and a loopback HTTP server (both started and stopped here).
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use vigil_test_support::{Moto, Reply, Stub, free_port, venv};
 
 fn vigil() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vigil"))
@@ -17,88 +17,26 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-struct Guard(Child);
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// moto on a port it picks, stopped when the guard drops.
+fn start_moto() -> (Moto, String) {
+    let moto = Moto::spawn(&[]);
+    let url = moto.url.clone();
+    (moto, url)
 }
 
-fn venv_python() -> PathBuf {
-    let dir = std::env::var_os("VIGIL_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/vigil/venv")
-        });
-    let py = dir.join("bin/python");
-    assert!(
-        py.exists(),
-        "no venv at {}: run ./scripts/test",
-        dir.display()
-    );
-    py
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_moto() -> (Guard, String) {
-    let port = free_port();
-    let child = Command::new(venv_python())
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    (Guard(child), format!("http://127.0.0.1:{port}"))
-}
-
-/// A loopback server answering `{"ok": true}` to everything, on a thread
-/// that ends with the test process.
-fn start_api() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut conn in listener.incoming().flatten() {
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf);
-            let body = r#"{"ok": true}"#;
-            let _ = write!(
-                conn,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+/// A loopback server answering `{"ok": true}` to everything, on the
+/// runtime it returns (dropping that stops it).
+fn start_api() -> (tokio::runtime::Runtime, Stub, String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stub = rt.block_on(Stub::start(|_| Reply::json(200, json!({"ok": true}))));
+    let url = stub.url.clone();
+    (rt, stub, url)
 }
 
 /// Calls moto's DynamoDB for set-up through the `vigil match`-free path:
 /// a raw awsJson request (moto does not check signatures).
 fn ddb(moto: &str, op: &str, body: Value) {
-    let out = Command::new(venv_python())
+    let out = Command::new(venv().join("bin/python"))
         .args([
             "-c",
             "import sys, urllib.request; r = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode(), headers={'X-Amz-Target': 'DynamoDB_20120810.' + sys.argv[2], 'Content-Type': 'application/x-amz-json-1.0', 'Authorization': 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0'}); urllib.request.urlopen(r).read()",
@@ -143,7 +81,7 @@ fn local_with(moto: &str, api: &str, report: &Path, extra: &[&str]) -> (i32, Str
 #[test]
 fn local_runs_scenarios_and_reports_like_the_state_machine() {
     let (_moto, moto) = start_moto();
-    let api = start_api();
+    let (_rt, _stub, api) = start_api();
     ddb(
         &moto,
         "CreateTable",

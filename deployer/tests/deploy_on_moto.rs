@@ -7,10 +7,8 @@
 //! reports and JUnit files; `run` and `report` interrupted; cfn-lint on
 //! the deployed template.
 
-#[path = "chain/mod.rs"]
-mod chain;
-#[path = "../../assertion-provider/tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
+use vigil_test_support::chain;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -227,9 +225,7 @@ async fn deploy_run_and_destroy_on_moto() {
     let moto = chain.moto.clone();
     deploy_app_stack(&moto).await;
     let dir = scratch();
-    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"))
-        .display()
-        .to_string();
+    let zip = bootstrap_zip().display().to_string();
     let out = dir.join("out");
     let out_s = out.display().to_string();
 

@@ -12,10 +12,8 @@
 //! other scenarios' writes on moto. tests/support/moto_transactions.py is
 //! the load that shows it.
 
-#[path = "chain/mod.rs"]
-mod chain;
-#[path = "../../assertion-provider/tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
+use vigil_test_support::chain;
 
 use std::process::Command;
 

@@ -4,10 +4,8 @@
 //! attempts, same mismatch paths. Also measures the poll loop's cost in
 //! history events per attempt.
 
-#[path = "chain/mod.rs"]
-mod chain;
-#[path = "../../assertion-provider/tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
+use vigil_test_support::chain;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

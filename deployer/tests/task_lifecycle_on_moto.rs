@@ -11,10 +11,8 @@
 //! their path) and that none of the secrets it handled leaked
 //! (leak_scan/mod.rs).
 
-#[path = "leak_scan/mod.rs"]
 mod leak_scan;
-#[path = "../../assertion-provider/tests/support/mod.rs"]
-mod support;
+use vigil_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,7 +65,7 @@ fn demo(label: &'static str, flags: &[&str]) -> Demo {
     ));
     std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).unwrap();
-    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
+    let zip = bootstrap_zip();
     let started = Instant::now();
     let out = Command::new(venv().join("bin/python"))
         .arg(root().join("examples/agent-stack/demo.py"))

@@ -2,15 +2,13 @@
 //! executions on, CloudFormation patched by tests/support/moto_sfn.py), its
 //! Lambda proxy, `cargo lambda watch`, and the release `bootstrap` from
 //! bootstrap.zip serving the invocations. Every process stops on drop.
-// Each test binary includes this module and uses a part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{
-    Guard, bootstrap_command, bootstrap_zip, start_launcher, start_watch, unpack_bootstrap, venv,
-};
+use crate::lambda::{bootstrap_command, bootstrap_zip, start_watch, unpack_bootstrap};
+use crate::moto::{start_launcher, venv};
+use crate::processes::Guard;
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -33,7 +31,7 @@ pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
 /// A chain whose provider gets `extra_env` and whose moto (and its Lambda
 /// proxy) gets `moto_env`, e.g. `VIGIL_INVOKE_FAULTS`.
 pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &str)]) -> Chain {
-    let zip = bootstrap_zip(env!("CARGO_TARGET_TMPDIR"));
+    let zip = bootstrap_zip();
     // One directory per chain: tests of one binary run concurrently, and
     // unpacking over a bootstrap another chain is running fails (ETXTBSY).
     static CHAINS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
