@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate aws-model/src/services.rs from botocore's data files.
+"""Generate aws-model/src/generated/services.rs from botocore's data files.
 
 For every service in botocore/data, the newest API version's service-2.json
 metadata gives the protocol, JSON version, X-Amz-Target prefix, signing name,
@@ -9,7 +9,7 @@ Usage (with a Python that has botocore installed, e.g. the moto venv):
 
     python3 scripts/gen-aws-services.py [--check] [OUTPUT]
 
-OUTPUT defaults to aws-model/src/services.rs in the repository.
+OUTPUT defaults to aws-model/src/generated/services.rs in the repository.
 Stdlib only, plus `botocore` to locate its data directory.
 """
 
@@ -21,7 +21,7 @@ import sys
 import botocore
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUTPUT = os.path.join(REPO, "aws-model", "src", "services.rs")
+DEFAULT_OUTPUT = os.path.join(REPO, "aws-model", "src", "generated", "services.rs")
 
 # Non-JSON wire protocols; anything else (e.g. smithy-rpc-v2-cbor) is `Other`.
 PROTOCOL_VARIANTS = {

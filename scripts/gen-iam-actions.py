@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate aws-model/src/iam.rs: the IAM action of every operation vigil can call.
+"""Generate aws-model/src/generated/iam.rs: the IAM action of every operation vigil can call.
 
 The provider speaks the awsJson protocols only, so only those services are
 listed. For each, botocore (the service model) gives the operations, and
@@ -27,7 +27,7 @@ import botocore
 import cfnlint
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUTPUT = os.path.join(REPO, "aws-model", "src", "iam.rs")
+DEFAULT_OUTPUT = os.path.join(REPO, "aws-model", "src", "generated", "iam.rs")
 
 
 def load(path):

@@ -2,7 +2,7 @@
 //!
 //! The committed copies under `matchers/schema/` are what editors and other
 //! tools read; a test regenerates them and fails when they are stale
-//! (`VIGIL_UPDATE_SCHEMAS=1 cargo test -p vigil-matchers` rewrites them).
+//! (`scripts/regen` rewrites them).
 
 use schemars::generate::SchemaSettings;
 
@@ -66,7 +66,7 @@ mod tests {
         }
         assert!(
             stale.is_empty(),
-            "stale schema files {stale:?}; regenerate with VIGIL_UPDATE_SCHEMAS=1 cargo test -p vigil-matchers"
+            "stale schema files {stale:?}; regenerate with scripts/regen"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The JSON Schema of suite files, so editors can complete and check them
 //! (YAML language servers read it through a `# yaml-language-server:
 //! $schema=` comment). Committed as `state-machine/schema/suite.schema.json`;
-//! a test fails when it is stale (`VIGIL_UPDATE_SCHEMAS=1` rewrites it).
+//! a test fails when it is stale (`scripts/regen` rewrites it).
 
 use schemars::generate::SchemaSettings;
 
@@ -31,7 +31,7 @@ mod tests {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == fresh,
-            "state-machine/schema/suite.schema.json is stale; regenerate with VIGIL_UPDATE_SCHEMAS=1 cargo test -p vigil-state-machine"
+            "state-machine/schema/suite.schema.json is stale; regenerate with scripts/regen"
         );
     }
 }
