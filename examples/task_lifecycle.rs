@@ -412,7 +412,7 @@ fn seed_steps(prefix: &str) -> Vec<StepBuilder> {
 // ---- the suite -------------------------------------------------------------
 
 /// `examples/task-lifecycle.yaml`, built in Rust.
-pub fn suite() -> ValidSuite {
+pub(crate) fn suite() -> ValidSuite {
     SuiteBuilder::new("task-lifecycle")
         .description("AgentStack task lifecycle against ABCA's Task API, approvals and API guards.")
         .param(

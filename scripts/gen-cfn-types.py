@@ -390,7 +390,10 @@ class ResourceGen:
             ty, struct_ref = self.rust_type(ps, owner, prop, path + [prop], in_module)
             target = self.resolve_ref(ps["$ref"])[1] if "$ref" in ps else ps
             desc = ps.get("description") or target.get("description")
-            doc = doc_lines(doc_text(desc), constraint_doc(ps) or constraint_doc(target))
+            doc = doc_lines(
+                doc_text(desc) or f"`{prop}` (the schema does not describe it).",
+                constraint_doc(ps) or constraint_doc(target),
+            )
             ident = field_ident(prop)
             if ident in idents:
                 raise SchemaError(f"{owner}: {prop} and {idents[ident]} are both `{ident}`")
@@ -429,7 +432,14 @@ class ResourceGen:
         deny_unknown = s.get("additionalProperties") is False or (
             branches is not None and all(b.get("additionalProperties") is False for b in branches[1])
         )
-        st = Struct(name, doc_lines(doc_text(s.get("description")), self.alternatives_doc(s)), deny_unknown)
+        st = Struct(
+            name,
+            doc_lines(
+                doc_text(s.get("description")) or f"`{name}` (the schema does not describe it).",
+                self.alternatives_doc(s),
+            ),
+            deny_unknown,
+        )
         self.nested[name] = st
         st.fields = self.fields_of(s, name, path, True)
 

@@ -36,14 +36,14 @@ const CREDENTIAL_NAME_PARTS: &[&str] = &[
 /// this length on: a header such as `X-Session-Count: 1` holds no
 /// credential, and replacing every `1` of a report would wreck it. Values
 /// known to be secret (captures, tokens) count at any length.
-pub const MIN_NAMED_SECRET_BYTES: usize = 8;
+pub(crate) const MIN_NAMED_SECRET_BYTES: usize = 8;
 
 /// A credential of this many bytes or more that a preview cuts off still
 /// shows part of it; a shorter overlap tells nothing.
 const MIN_PARTIAL_SECRET_BYTES: usize = 4;
 
 /// Whether a header or query parameter of this name carries a credential.
-pub fn is_credential_name(name: &str) -> bool {
+pub(crate) fn is_credential_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     CREDENTIAL_NAME_PARTS.iter().any(|part| name.contains(part))
 }
@@ -54,7 +54,7 @@ fn named_secret(value: &str) -> Option<Value> {
 
 /// The credentials an HTTP call sends in its own headers and query
 /// parameters (its `auth` is added where the provider resolves it).
-pub fn request_secrets(call: &HttpCall) -> Vec<Value> {
+pub(crate) fn request_secrets(call: &HttpCall) -> Vec<Value> {
     call.headers
         .iter()
         .chain(&call.query)
@@ -65,7 +65,7 @@ pub fn request_secrets(call: &HttpCall) -> Vec<Value> {
 
 /// The credentials in an answer's headers: `headers` of an HTTP answer (or
 /// of a Lambda proxy response), and `multiValueHeaders`.
-pub fn response_header_secrets(result: &Value) -> Vec<Value> {
+pub(crate) fn response_header_secrets(result: &Value) -> Vec<Value> {
     let mut out = Vec::new();
     for key in ["headers", "multiValueHeaders"] {
         let Some(headers) = result.get(key).and_then(Value::as_object) else {
@@ -151,7 +151,7 @@ fn scrub_mismatch(m: &mut Mismatch, needles: &[String]) {
 
 /// The report with every occurrence of the secrets replaced (an actual
 /// value that holds one, or is cut inside one, is redacted whole).
-pub fn redact_report(report: Report, secrets: &[Value]) -> Report {
+pub(crate) fn redact_report(report: Report, secrets: &[Value]) -> Report {
     let needles = needles(secrets);
     if needles.is_empty() {
         return report;
@@ -165,7 +165,7 @@ pub fn redact_report(report: Report, secrets: &[Value]) -> Report {
 
 /// The error with every occurrence of the secrets in its message replaced
 /// (a URL that carries a token, a service that echoes what it was sent).
-pub fn redact_error(mut error: StepError, secrets: &[Value]) -> StepError {
+pub(crate) fn redact_error(mut error: StepError, secrets: &[Value]) -> StepError {
     let needles = needles(secrets);
     scrub(&mut error.message, &needles);
     if let Some(code) = &mut error.code {

@@ -11,7 +11,7 @@ fn size(r: &ProviderResponse) -> usize {
 }
 
 /// `response`, shortened to at most `limit` bytes of JSON.
-pub fn fit_response(mut response: ProviderResponse, limit: usize) -> ProviderResponse {
+pub(crate) fn fit_response(mut response: ProviderResponse, limit: usize) -> ProviderResponse {
     if size(&response) <= limit {
         return response;
     }

@@ -10,12 +10,12 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 /// Output name -> value.
-pub type Outputs = BTreeMap<String, String>;
+pub(crate) type Outputs = BTreeMap<String, String>;
 
 /// Reads a CDK outputs file. With several stacks in it, `stack` picks one;
 /// without, their outputs are merged, and a name two stacks give different
 /// values is an error (ambiguous).
-pub fn from_cdk_file(path: &Path, stack: Option<&str>) -> anyhow::Result<Outputs> {
+pub(crate) fn from_cdk_file(path: &Path, stack: Option<&str>) -> anyhow::Result<Outputs> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the outputs file", path.display()))?;
     let value: Value = serde_json::from_str(&text)

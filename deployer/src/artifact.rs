@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// A zip ready to upload.
 #[derive(Debug, Clone)]
-pub struct Artifact {
+pub(crate) struct Artifact {
     /// Where it is.
     pub path: PathBuf,
     /// Hex SHA-256 of its bytes.
@@ -23,7 +23,7 @@ pub struct Artifact {
 
 impl Artifact {
     /// Reads and hashes a zip.
-    pub fn open(path: &Path) -> anyhow::Result<Artifact> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Artifact> {
         let mut file = std::fs::File::open(path)
             .with_context(|| format!("{}: cannot open the artifact", path.display()))?;
         let mut magic = [0u8; 4];
@@ -63,7 +63,7 @@ impl Artifact {
     }
 
     /// Hex SHA-256 of bytes in memory.
-    pub fn digest(bytes: &[u8]) -> String {
+    pub(crate) fn digest(bytes: &[u8]) -> String {
         Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -71,14 +71,14 @@ impl Artifact {
     }
 
     /// The S3 key for this artifact in a stack's folder.
-    pub fn key(&self, stack: &str) -> String {
+    pub(crate) fn key(&self, stack: &str) -> String {
         format!("{stack}/bootstrap-{}.zip", &self.sha256[..16])
     }
 }
 
 /// The vigil checkout this binary was built from, when it is still there
 /// (the source `vigil deploy` builds the provider from).
-pub fn source_checkout() -> Option<PathBuf> {
+pub(crate) fn source_checkout() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_owned();
     root.join("assertion-provider/Cargo.toml")
         .exists()
@@ -87,7 +87,7 @@ pub fn source_checkout() -> Option<PathBuf> {
 
 /// Builds the release provider zip with cargo-lambda (x86_64, as the
 /// template's `Architectures` says) and returns it.
-pub fn build() -> anyhow::Result<Artifact> {
+pub(crate) fn build() -> anyhow::Result<Artifact> {
     let Some(root) = source_checkout() else {
         bail!(
             "this vigil binary was not built from a checkout that is still here, so it cannot \

@@ -22,19 +22,19 @@ use vigil_cfn::{DeletionPolicy, Expr, LogicalId, Output, Resource, Template, Val
 use crate::cloudformation::{StackRequest, Stacks, TemplateSource};
 
 /// The default bootstrap stack's name.
-pub const BOOTSTRAP_STACK: &str = "vigil-bootstrap";
+pub(crate) const BOOTSTRAP_STACK: &str = "vigil-bootstrap";
 
 /// The bootstrap template's version (its `BootstrapVersion` output): a
 /// bootstrap stack of an older version is updated before use.
 /// 1: expiring every artifact after 90 days; 2: versioned, only
 /// superseded artifacts expire.
-pub const BOOTSTRAP_VERSION: u32 = 2;
+pub(crate) const BOOTSTRAP_VERSION: u32 = 2;
 
 /// How long a superseded artifact is kept (as a noncurrent version).
-pub const NONCURRENT_DAYS: i64 = 30;
+pub(crate) const NONCURRENT_DAYS: i64 = 30;
 
 /// The bootstrap stack's template.
-pub fn bootstrap_template() -> Template {
+pub(crate) fn bootstrap_template() -> Template {
     let yes = || Some(Value::Lit(true));
     let bucket = s3::Bucket {
         bucket_encryption: Some(s3::bucket::BucketEncryption {
@@ -117,7 +117,7 @@ pub fn bootstrap_template() -> Template {
 }
 
 /// S3 access for artifacts.
-pub struct Artifacts {
+pub(crate) struct Artifacts {
     s3: Client,
 }
 
@@ -131,7 +131,7 @@ fn s3_err<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
 impl Artifacts {
     /// A client; with an endpoint override (a local emulator) it uses path
     /// style, since `<bucket>.127.0.0.1` does not resolve.
-    pub fn new(sdk: &aws_config::SdkConfig) -> Artifacts {
+    pub(crate) fn new(sdk: &aws_config::SdkConfig) -> Artifacts {
         let mut conf = aws_sdk_s3::config::Builder::from(sdk);
         if sdk.endpoint_url().is_some() {
             conf = conf.force_path_style(true);
@@ -142,7 +142,7 @@ impl Artifacts {
     }
 
     /// The bootstrap bucket, creating its stack when it does not exist.
-    pub async fn bootstrap_bucket(stacks: &Stacks, stack: &str) -> anyhow::Result<String> {
+    pub(crate) async fn bootstrap_bucket(stacks: &Stacks, stack: &str) -> anyhow::Result<String> {
         let existing = stacks.describe(stack).await?;
         if let Some(info) = &existing
             && crate::cloudformation::is_usable(&info.status)
@@ -183,7 +183,12 @@ impl Artifacts {
 
     /// Uploads `bytes` unless the key already exists (keys carry a hash).
     /// Returns whether it uploaded.
-    pub async fn put_once(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> anyhow::Result<bool> {
+    pub(crate) async fn put_once(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<bool> {
         match self.s3.head_object().bucket(bucket).key(key).send().await {
             Ok(_) => return Ok(false),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {}
@@ -203,7 +208,7 @@ impl Artifacts {
     /// Deletes the objects under `prefix` other than `keep` (their
     /// current versions: they stay [`NONCURRENT_DAYS`] days as noncurrent
     /// versions); returns the keys deleted.
-    pub async fn delete_superseded(
+    pub(crate) async fn delete_superseded(
         &self,
         bucket: &str,
         prefix: &str,
@@ -246,7 +251,7 @@ impl Artifacts {
     /// Deletes every object under `prefix`, every version and delete
     /// marker (a versioned bucket is empty only then); returns how many
     /// objects (keys) there were.
-    pub async fn delete_prefix(&self, bucket: &str, prefix: &str) -> anyhow::Result<usize> {
+    pub(crate) async fn delete_prefix(&self, bucket: &str, prefix: &str) -> anyhow::Result<usize> {
         let mut keys = std::collections::BTreeSet::new();
         loop {
             let page = self
@@ -287,7 +292,7 @@ impl Artifacts {
 
     /// True when the bucket holds no object, no old version and no delete
     /// marker (what deleting the bucket needs).
-    pub async fn is_empty(&self, bucket: &str) -> anyhow::Result<bool> {
+    pub(crate) async fn is_empty(&self, bucket: &str) -> anyhow::Result<bool> {
         let page = self
             .s3
             .list_object_versions()
@@ -306,7 +311,7 @@ impl Artifacts {
     /// names with dots (TLS); elsewhere path style on the partition's
     /// regional endpoint (`s3.cn-north-1.amazonaws.com.cn`), the form the
     /// AWS CLI sends.
-    pub fn url(sdk: &aws_config::SdkConfig, bucket: &str, key: &str) -> String {
+    pub(crate) fn url(sdk: &aws_config::SdkConfig, bucket: &str, key: &str) -> String {
         template_url(
             sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1"),
             bucket,

@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 /// The attempts shown so far, per step.
 #[derive(Debug)]
-pub struct AttemptLog {
+pub(crate) struct AttemptLog {
     every: Duration,
     shown: HashMap<String, (String, Instant)>,
 }
 
 impl AttemptLog {
     /// A log with a heartbeat every `every`.
-    pub fn new(every: Duration) -> AttemptLog {
+    pub(crate) fn new(every: Duration) -> AttemptLog {
         AttemptLog {
             every,
             shown: HashMap::new(),
@@ -26,7 +26,7 @@ impl AttemptLog {
 
     /// Whether to show this attempt of `step` (ending with `summary`) at
     /// `now`; remembers it when so.
-    pub fn show(&mut self, step: &str, summary: &str, now: Instant) -> bool {
+    pub(crate) fn show(&mut self, step: &str, summary: &str, now: Instant) -> bool {
         let show = match self.shown.get(step) {
             None => true,
             Some((last, at)) => last != summary || now.duration_since(*at) >= self.every,

@@ -16,7 +16,7 @@ use vigil_aws_model::auth_errors::AuthProblem;
 
 /// The fix to suggest for an error code or status, if it is about
 /// credentials or permissions.
-pub fn hint(code: Option<&str>, status: Option<u16>) -> Option<&'static str> {
+pub(crate) fn hint(code: Option<&str>, status: Option<u16>) -> Option<&'static str> {
     match (code.map(AuthProblem::of), status) {
         (Some(Some(AuthProblem::RejectedCredentials)), _) => Some(
             "AWS did not accept these credentials. Check which ones are in use (AWS_PROFILE, or \
@@ -48,7 +48,7 @@ fn from_body(status: u16, body: &str) -> (Option<String>, String) {
 /// An AWS SDK error as one clear message: `what` (the operation and its
 /// subject), the service's code and message, the HTTP status when the code
 /// is unknown, and a fix for credential and permission problems.
-pub fn explain<E>(what: &str, e: SdkError<E, HttpResponse>) -> anyhow::Error
+pub(crate) fn explain<E>(what: &str, e: SdkError<E, HttpResponse>) -> anyhow::Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {

@@ -20,7 +20,7 @@ const POLL: Duration = Duration::from_secs(2);
 
 /// What DescribeStacks says about a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackInfo {
+pub(crate) struct StackInfo {
     /// Its ARN.
     pub id: String,
     /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`, ...
@@ -33,7 +33,7 @@ pub struct StackInfo {
 
 /// The template, inline or from S3 (inline bodies are limited to 51,200 bytes).
 #[derive(Debug, Clone)]
-pub enum TemplateSource {
+pub(crate) enum TemplateSource {
     /// `TemplateBody`.
     Body(String),
     /// `TemplateURL`.
@@ -42,7 +42,7 @@ pub enum TemplateSource {
 
 /// A stack to create or update.
 #[derive(Debug, Clone)]
-pub struct StackRequest {
+pub(crate) struct StackRequest {
     /// Stack name.
     pub name: String,
     /// The template.
@@ -55,7 +55,7 @@ pub struct StackRequest {
 
 /// How a deploy ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Deployed {
+pub(crate) enum Deployed {
     /// Created or updated.
     Changed(StackInfo),
     /// The stack already matched.
@@ -63,7 +63,7 @@ pub enum Deployed {
 }
 
 /// A CloudFormation client with the watching logic.
-pub struct Stacks {
+pub(crate) struct Stacks {
     client: Client,
 }
 
@@ -105,7 +105,7 @@ fn event_line(e: &StackEvent) -> String {
 
 /// The first failure among `events` (oldest first), skipping the
 /// "cancelled" failures that follow the real one.
-pub fn first_failure(events: &[StackEvent]) -> Option<String> {
+pub(crate) fn first_failure(events: &[StackEvent]) -> Option<String> {
     let failed = |e: &&StackEvent| {
         e.resource_status()
             .is_some_and(|s| s.as_str().ends_with("_FAILED"))
@@ -183,14 +183,14 @@ impl Progress {
 
 impl Stacks {
     /// A client for the SDK configuration.
-    pub fn new(sdk: &aws_config::SdkConfig) -> Stacks {
+    pub(crate) fn new(sdk: &aws_config::SdkConfig) -> Stacks {
         Stacks {
             client: Client::new(sdk),
         }
     }
 
     /// The stack, or `None` when it does not exist (or was deleted).
-    pub async fn describe(&self, name: &str) -> anyhow::Result<Option<StackInfo>> {
+    pub(crate) async fn describe(&self, name: &str) -> anyhow::Result<Option<StackInfo>> {
         let out = match self.client.describe_stacks().stack_name(name).send().await {
             Ok(out) => out,
             Err(e) if is_missing(&e) => return Ok(None),
@@ -228,7 +228,7 @@ impl Stacks {
     }
 
     /// The stack's outputs; an error naming the stack when it is missing.
-    pub async fn outputs(&self, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    pub(crate) async fn outputs(&self, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
         match self.describe(name).await? {
             Some(s) => Ok(s.outputs),
             None => bail!(
@@ -294,7 +294,7 @@ impl Stacks {
     }
 
     /// Creates or updates the stack through a change set, streaming events.
-    pub async fn deploy(&self, req: &StackRequest) -> anyhow::Result<Deployed> {
+    pub(crate) async fn deploy(&self, req: &StackRequest) -> anyhow::Result<Deployed> {
         let name = req.name.as_str();
         let mut existing = self.describe(name).await?;
         if let Some(s) = &existing {
@@ -454,7 +454,7 @@ impl Stacks {
 
     /// Deletes the stack and waits until it is gone. A stack that does not
     /// exist is not an error (nothing to do).
-    pub async fn delete(&self, name: &str) -> anyhow::Result<bool> {
+    pub(crate) async fn delete(&self, name: &str) -> anyhow::Result<bool> {
         let Some(info) = self.describe(name).await? else {
             return Ok(false);
         };
@@ -485,7 +485,7 @@ impl Stacks {
 
 /// The resources whose latest event (of `events`, oldest first) is a
 /// failure: what CloudFormation could not roll back or delete.
-pub fn failed_resources(events: &[StackEvent]) -> Vec<String> {
+pub(crate) fn failed_resources(events: &[StackEvent]) -> Vec<String> {
     let mut last: BTreeMap<String, bool> = BTreeMap::new();
     for e in events {
         if e.resource_type() == Some("AWS::CloudFormation::Stack") {
@@ -503,7 +503,7 @@ pub fn failed_resources(events: &[StackEvent]) -> Vec<String> {
 /// What to do about a stack CloudFormation left stuck: a rollback that
 /// failed (nothing can update the stack until it is rolled back) or a
 /// delete that failed (resources are left). `None` for other statuses.
-pub fn stuck_advice(name: &str, status: &str, events: &[StackEvent]) -> Option<String> {
+pub(crate) fn stuck_advice(name: &str, status: &str, events: &[StackEvent]) -> Option<String> {
     let failed = failed_resources(events);
     let listed = if failed.is_empty() {
         "(see the stack's events)".to_owned()
@@ -533,7 +533,7 @@ pub fn stuck_advice(name: &str, status: &str, events: &[StackEvent]) -> Option<S
 }
 
 /// Stack statuses that mean "usable".
-pub fn is_usable(status: &str) -> bool {
+pub(crate) fn is_usable(status: &str) -> bool {
     matches!(
         StackStatus::from(status),
         StackStatus::CreateComplete

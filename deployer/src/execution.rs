@@ -20,7 +20,7 @@ use vigil_state_machine::run_report::{self, RunReport};
 /// The console page of an execution, on its partition's console host; in
 /// a partition without a public console host, a sentence that says so
 /// (a link to the commercial console would point at the wrong account).
-pub fn console_link(arn: &str) -> String {
+pub(crate) fn console_link(arn: &str) -> String {
     let region = arn.split(':').nth(3).unwrap_or("us-east-1");
     match vigil_aws_model::partition::Partition::console_origin(region) {
         Some(origin) => {
@@ -36,7 +36,7 @@ pub fn console_link(arn: &str) -> String {
 /// the characters and the 80-character length Step Functions allows, so the
 /// same commit and attempt always name the same execution (a retried CI job
 /// follows the run it already started instead of starting another).
-pub fn execution_name(suite: &str, commit: &str, attempt: u32) -> String {
+pub(crate) fn execution_name(suite: &str, commit: &str, attempt: u32) -> String {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -59,7 +59,7 @@ pub fn execution_name(suite: &str, commit: &str, attempt: u32) -> String {
 
 /// Starts the execution (or finds the one with the same name), returning
 /// its ARN and whether it was already there.
-pub async fn start(
+pub(crate) async fn start(
     state_machine_arn: &str,
     name: &str,
     input: &Value,
@@ -285,7 +285,7 @@ fn note_protocol(report: RunReport) -> RunReport {
 }
 
 /// Waits for the execution to end and returns its report and console link.
-pub async fn follow(
+pub(crate) async fn follow(
     arn: &str,
     partial: Arc<Mutex<PartialRun>>,
 ) -> anyhow::Result<(RunReport, String)> {

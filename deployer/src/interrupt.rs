@@ -5,7 +5,7 @@ use std::fmt;
 
 /// The signal that stopped the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// SIGINT (Ctrl-C).
     Interrupt,
     /// SIGTERM (a cancelled CI job).
@@ -14,7 +14,7 @@ pub enum Signal {
 
 impl Signal {
     /// 128 + the signal number.
-    pub fn exit_code(self) -> u8 {
+    pub(crate) fn exit_code(self) -> u8 {
         match self {
             Signal::Interrupt => 130,
             Signal::Terminate => 143,
@@ -35,7 +35,7 @@ impl fmt::Display for Signal {
 /// first polled, so call it before the work starts (inside the same
 /// `select!`).
 #[cfg(unix)]
-pub async fn wait() -> Signal {
+pub(crate) async fn wait() -> Signal {
     use tokio::signal::unix::{SignalKind, signal};
     match (
         signal(SignalKind::interrupt()),

@@ -16,7 +16,7 @@ use vigil_state_machine::run_report::{BranchStatus, RunReport, Verdict};
 /// Step reports of a branch in run order (`s0`, `s1`, ... `s10`).
 /// The failure text: the human report of the mismatches, or the error,
 /// then what was retried on the way.
-pub fn failure_text(r: &StepReport) -> String {
+pub(crate) fn failure_text(r: &StepReport) -> String {
     let text = outcome_text(r);
     match r.retried() {
         Some(retried) => format!("{text}\n({retried})"),
@@ -52,7 +52,7 @@ fn outcome_text(r: &StepReport) -> String {
 }
 
 /// JUnit XML for a run.
-pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String> {
+pub(crate) fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String> {
     let planned: BTreeMap<String, Vec<String>> = suite
         .map(|s| {
             branches(s)
@@ -145,7 +145,7 @@ pub fn junit(report: &RunReport, suite: Option<&Suite>) -> anyhow::Result<String
 }
 
 /// Markdown for `$GITHUB_STEP_SUMMARY`.
-pub fn markdown(report: &RunReport, link: Option<&str>) -> String {
+pub(crate) fn markdown(report: &RunReport, link: Option<&str>) -> String {
     let mut md = String::new();
     let verdict = if report.interrupted {
         "⏹ interrupted"

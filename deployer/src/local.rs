@@ -58,7 +58,7 @@ impl Progress {
 
 /// Runs every branch and assembles the report; each attempt is also
 /// recorded in `partial`, which is what an interrupted run reports.
-pub async fn run(
+pub(crate) async fn run(
     suite: &Suite,
     params: BTreeMap<String, Value>,
     partial: Arc<Mutex<PartialRun>>,
@@ -202,7 +202,7 @@ async fn run_branch(
 }
 
 /// The final report for people.
-pub fn print_report(report: &RunReport) {
+pub(crate) fn print_report(report: &RunReport) {
     println!(
         "suite {}: {}",
         report.suite,

@@ -9,7 +9,7 @@ use vigil_state_machine::{Param, ParamType, Suite};
 
 /// The `--param NAME=VALUE` values as text; names not yet checked (the
 /// suite is not read yet when poll durations need them).
-pub fn pairs(overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+pub(crate) fn pairs(overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut given = BTreeMap::new();
     for o in overrides {
         let Some((k, v)) = o.split_once('=') else {
@@ -23,7 +23,10 @@ pub fn pairs(overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
 /// The `--param NAME=VALUE` values, each read as its parameter's type
 /// ([`ParamType::of`]: a string unless the parameter says otherwise). Names
 /// must be declared.
-pub fn given(suite: &Suite, overrides: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+pub(crate) fn given(
+    suite: &Suite,
+    overrides: &[String],
+) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut given = pairs(overrides)?;
     for (k, v) in given.iter_mut() {
         let Some((_, p)) = suite.params.iter().find(|(name, _)| name.as_str() == k) else {
@@ -45,7 +48,7 @@ pub fn given(suite: &Suite, overrides: &[String]) -> anyhow::Result<BTreeMap<Str
 
 /// A parameter's text value (from `--param` or the environment) as its
 /// type, or an error that says where it came from and what was expected.
-pub fn typed(name: &str, p: &Param, text: &str, from: &str) -> anyhow::Result<Value> {
+pub(crate) fn typed(name: &str, p: &Param, text: &str, from: &str) -> anyhow::Result<Value> {
     let t = ParamType::of(p);
     t.read(text).map_err(|e| {
         anyhow::anyhow!(
@@ -64,7 +67,7 @@ pub fn typed(name: &str, p: &Param, text: &str, from: &str) -> anyhow::Result<Va
 }
 
 /// Every declared parameter's value; an error lists the ones that have none.
-pub fn resolve(
+pub(crate) fn resolve(
     suite: &Suite,
     overrides: &[String],
     env: &dyn Fn(&str) -> Option<String>,
@@ -75,7 +78,7 @@ pub fn resolve(
 /// Like [`resolve`], with the application stack's outputs binding the
 /// parameters declared with `stack_output` (after `--param`, before `env`
 /// and `default`: the same order as a deployed run).
-pub fn resolve_with_outputs(
+pub(crate) fn resolve_with_outputs(
     suite: &Suite,
     overrides: &[String],
     outputs: &BTreeMap<String, String>,

@@ -26,7 +26,7 @@ const REACH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Each report file (and `$GITHUB_STEP_SUMMARY`) can be written: an
 /// existing file is opened for appending (nothing is changed), a new one
 /// is created and removed again.
-pub fn output_paths(paths: &[&Path]) -> anyhow::Result<()> {
+pub(crate) fn output_paths(paths: &[&Path]) -> anyhow::Result<()> {
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty());
     let summary = summary.as_deref().map(Path::new);
     for path in paths.iter().copied().chain(summary) {
@@ -150,7 +150,10 @@ fn endpoints(
 /// Credentials resolve (when a step needs them) and every endpoint answers
 /// something (any HTTP status will do: it is up and reachable through the
 /// same proxy settings the calls use).
-pub async fn reachable(suite: &Suite, params: &BTreeMap<String, Value>) -> anyhow::Result<()> {
+pub(crate) async fn reachable(
+    suite: &Suite,
+    params: &BTreeMap<String, Value>,
+) -> anyhow::Result<()> {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;

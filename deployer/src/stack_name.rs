@@ -9,11 +9,11 @@
 //! back.
 
 /// The longest stack name vigil deploys (its state machine's limit).
-pub const MAX_STACK_NAME: usize = 80;
+pub(crate) const MAX_STACK_NAME: usize = 80;
 
 /// `name` if CloudFormation and the state machine inside accept it (a
 /// clap value parser).
-pub fn parse(name: &str) -> Result<String, String> {
+pub(crate) fn parse(name: &str) -> Result<String, String> {
     let mut chars = name.chars();
     let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     if !starts_with_letter {

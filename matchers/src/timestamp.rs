@@ -93,13 +93,13 @@ impl fmt::Display for TimestampSpec {
 
 /// Epoch numbers at or above this are milliseconds, below it seconds:
 /// 10^11 seconds is the year 5138, 10^11 milliseconds is March 1973.
-pub const EPOCH_MILLIS_FROM: f64 = 1e11;
+pub(crate) const EPOCH_MILLIS_FROM: f64 = 1e11;
 
 /// An instant as services write them: an RFC 3339 timestamp, a date
 /// (`2026-12-02`, midnight UTC), or epoch seconds or milliseconds as a
 /// number or as text holding one (DynamoDB's `N`, a `ttl`, a Step Functions
 /// `startDate`). Numbers of [`EPOCH_MILLIS_FROM`] or more are milliseconds.
-pub fn read_instant(v: &serde_json::Value) -> Result<OffsetDateTime, String> {
+pub(crate) fn read_instant(v: &serde_json::Value) -> Result<OffsetDateTime, String> {
     use serde_json::Value;
     let epoch = |n: f64| -> Result<OffsetDateTime, String> {
         let nanos = if n.abs() >= EPOCH_MILLIS_FROM {

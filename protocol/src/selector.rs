@@ -28,7 +28,7 @@ pub struct Selector {
 /// time doubles with every level: 25 levels (a fuzzer's input) took minutes,
 /// and the provider would time out on such a step instead of reporting it.
 /// Real selectors nest one or two.
-pub const MAX_FILTER_NESTING: usize = 4;
+pub(crate) const MAX_FILTER_NESTING: usize = 4;
 
 /// A string that vigil does not take as a selector.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

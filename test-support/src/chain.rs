@@ -10,6 +10,7 @@ use crate::lambda::{bootstrap_command, bootstrap_zip, start_watch, unpack_bootst
 use crate::moto::{start_launcher, venv};
 use crate::processes::Guard;
 
+/// The repository's root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -24,6 +25,7 @@ pub struct Chain {
     _dir: PathBuf,
 }
 
+/// A chain whose provider gets `extra_env`.
 pub async fn start_chain(extra_env: &[(&str, &str)]) -> Chain {
     start_chain_with(extra_env, &[]).await
 }

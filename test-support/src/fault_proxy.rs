@@ -54,6 +54,7 @@ impl Fault {
 pub struct FaultPlan {
     /// (fault, probability per request); the rest is forwarded faithfully.
     pub rates: Vec<(Fault, f64)>,
+    /// Seed of the generator: the same seed gives the same faults.
     pub seed: u64,
     /// Delay of a slow answer (keep it under the client's timeout).
     pub slow: Duration,
@@ -64,6 +65,7 @@ pub struct FaultPlan {
 
 /// The proxy; stops when dropped.
 pub struct FaultProxy {
+    /// Where to send requests instead of the upstream.
     pub url: String,
     injected: Arc<Mutex<BTreeMap<Fault, u32>>>,
     forwarded: Arc<AtomicU32>,
@@ -71,6 +73,7 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
+    /// A proxy in front of `upstream` that follows `plan`.
     pub async fn start(upstream: &str, plan: FaultPlan) -> FaultProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());

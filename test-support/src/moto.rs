@@ -33,10 +33,12 @@ pub fn venv() -> PathBuf {
 /// A moto server on a loopback port; stopped when dropped.
 pub struct Moto {
     _child: Guard,
+    /// Its endpoint, `http://127.0.0.1:<port>`.
     pub url: String,
 }
 
 impl Moto {
+    /// A moto server with the default environment.
     pub async fn start() -> Moto {
         Moto::start_with_env(&[]).await
     }

@@ -26,10 +26,12 @@ pub fn test_credentials() -> SharedCredentialsProvider {
     ))
 }
 
+/// The HTTP client the provider would build, with this call timeout.
 pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder().timeout(timeout).build().unwrap()
 }
 
+/// An AWS JSON client signing with [`test_credentials`] for `endpoint`.
 pub fn aws_client(endpoint: &str) -> AwsClient {
     AwsClient::new(
         http_client(Duration::from_secs(10)),
@@ -63,6 +65,7 @@ pub fn provider(
     Provider::new(aws, LambdaInvoker::new(&sdk), http, sealer, clock, Some(7))
 }
 
+/// The Lambda event of one attempt of `step` (this protocol version).
 pub fn request(step: Value, captures: CaptureTable, poll: Option<PollState>) -> ProviderRequest {
     ProviderRequest {
         protocol: Some(vigil_protocol::PROTOCOL_VERSION),

@@ -9,13 +9,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// What the stub server saw.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// `GET`, `POST`, ...
     pub method: String,
+    /// The request target, query string included.
     pub path: String,
+    /// The headers as sent, in order.
     pub headers: Vec<(String, String)>,
+    /// The body (as long as its `content-length`).
     pub body: Vec<u8>,
 }
 
 impl Seen {
+    /// A header's value; names compare without case, as in HTTP.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -27,13 +32,18 @@ impl Seen {
 /// A scripted answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// The HTTP status.
     pub status: u16,
+    /// Headers besides `content-length` and `connection`.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: String,
+    /// How long to wait before answering.
     pub delay: Duration,
 }
 
 impl Reply {
+    /// A JSON answer, at once.
     pub fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
@@ -42,10 +52,12 @@ impl Reply {
             delay: Duration::ZERO,
         }
     }
+    /// The same answer with one more header.
     pub fn with_header(mut self, k: &str, v: &str) -> Reply {
         self.headers.push((k.into(), v.into()));
         self
     }
+    /// The same answer, sent after `d`.
     pub fn after(mut self, d: Duration) -> Reply {
         self.delay = d;
         self
@@ -57,12 +69,15 @@ type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
 /// A tiny HTTP/1.1 server on 127.0.0.1 that answers with a handler and
 /// records every request; stopped when dropped.
 pub struct Stub {
+    /// Its base URL, `http://127.0.0.1:<port>`.
     pub url: String,
+    /// Every request it was sent, in order.
     pub seen: Arc<Mutex<Vec<Seen>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Stub {
+    /// A server answering each request with `handler`'s reply.
     pub async fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Stub {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -101,6 +116,7 @@ impl Stub {
         Stub { url, seen, task }
     }
 
+    /// The requests so far.
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
@@ -112,6 +128,8 @@ impl Drop for Stub {
     }
 }
 
+/// Reads one HTTP/1.1 request (head and `content-length` body) from a
+/// socket; None when the peer closed first.
 pub async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];

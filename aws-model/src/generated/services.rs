@@ -22,12 +22,19 @@ pub struct AwsService {
 /// How a service encodes requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// `json` with `jsonVersion` 1.0: POST, `X-Amz-Target`, JSON body.
     AwsJson1_0,
+    /// `json` with `jsonVersion` 1.1.
     AwsJson1_1,
+    /// `rest-json`: the operation in the method and URI, JSON body.
     RestJson,
+    /// `rest-xml`: the operation in the method and URI, XML body.
     RestXml,
+    /// `query`: form-encoded `Action`/`Version`, XML answers.
     Query,
+    /// `ec2`: the query protocol with EC2's list and answer shapes.
     Ec2,
+    /// Any other protocol (`smithy-rpc-v2-cbor`, ...).
     Other,
 }
 

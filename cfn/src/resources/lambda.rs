@@ -82,6 +82,7 @@ pub struct Function {
     /// Allowed values: `Image`, `Zip`.
     #[serde(rename = "PackageType", skip_serializing_if = "Option::is_none")]
     pub package_type: Option<crate::Expr>,
+    /// `PublishToLatestPublished` (the schema does not describe it).
     #[serde(
         rename = "PublishToLatestPublished",
         skip_serializing_if = "Option::is_none"

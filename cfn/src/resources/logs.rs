@@ -18,6 +18,7 @@ pub struct LogGroup {
         skip_serializing_if = "Option::is_none"
     )]
     pub bearer_token_authentication_enabled: Option<crate::Value<bool>>,
+    /// `DataProtectionPolicy` (the schema does not describe it).
     #[serde(
         rename = "DataProtectionPolicy",
         skip_serializing_if = "Option::is_none"
@@ -74,6 +75,7 @@ pub mod log_group {
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         #[serde(rename = "Key")]
         pub key: crate::Expr,
         /// The value of this key-value pair.

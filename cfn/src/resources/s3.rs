@@ -40,8 +40,11 @@ pub struct Bucket {
     /// A name for the bucket.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<crate::Expr>,
+    /// `BucketNamePrefix` (the schema does not describe it).
     #[serde(rename = "BucketNamePrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_name_prefix: Option<crate::Expr>,
+    /// `BucketNamespace` (the schema does not describe it).
+    ///
     /// Allowed values: `global`, `account-regional`.
     #[serde(rename = "BucketNamespace", skip_serializing_if = "Option::is_none")]
     pub bucket_namespace: Option<crate::Expr>,

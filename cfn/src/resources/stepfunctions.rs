@@ -13,39 +13,51 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StateMachine {
+    /// `Definition` (the schema does not describe it).
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<serde_json::Value>,
+    /// `DefinitionS3Location` (the schema does not describe it).
     #[serde(
         rename = "DefinitionS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_s3_location: Option<state_machine::S3Location>,
+    /// `DefinitionString` (the schema does not describe it).
     #[serde(rename = "DefinitionString", skip_serializing_if = "Option::is_none")]
     pub definition_string: Option<crate::Expr>,
+    /// `DefinitionSubstitutions` (the schema does not describe it).
     #[serde(
         rename = "DefinitionSubstitutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_substitutions: Option<BTreeMap<String, crate::Expr>>,
+    /// `EncryptionConfiguration` (the schema does not describe it).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<state_machine::EncryptionConfiguration>,
+    /// `LoggingConfiguration` (the schema does not describe it).
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<state_machine::LoggingConfiguration>,
+    /// `RoleArn` (the schema does not describe it).
     #[serde(rename = "RoleArn")]
     pub role_arn: crate::Expr,
+    /// `StateMachineName` (the schema does not describe it).
     #[serde(rename = "StateMachineName", skip_serializing_if = "Option::is_none")]
     pub state_machine_name: Option<crate::Expr>,
+    /// `StateMachineType` (the schema does not describe it).
+    ///
     /// Allowed values: `STANDARD`, `EXPRESS`.
     #[serde(rename = "StateMachineType", skip_serializing_if = "Option::is_none")]
     pub state_machine_type: Option<crate::Expr>,
+    /// `Tags` (the schema does not describe it).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<state_machine::TagsEntry>>,
+    /// `TracingConfiguration` (the schema does not describe it).
     #[serde(
         rename = "TracingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -64,31 +76,40 @@ impl StateMachine {
 pub mod state_machine {
     use serde::{Deserialize, Serialize};
 
+    /// `CloudWatchLogsLogGroup` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct CloudWatchLogsLogGroup {
+        /// `LogGroupArn` (the schema does not describe it).
         #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
         pub log_group_arn: Option<crate::Expr>,
     }
 
+    /// `EncryptionConfiguration` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct EncryptionConfiguration {
+        /// `KmsDataKeyReusePeriodSeconds` (the schema does not describe it).
         #[serde(
             rename = "KmsDataKeyReusePeriodSeconds",
             skip_serializing_if = "Option::is_none"
         )]
         pub kms_data_key_reuse_period_seconds: Option<crate::Value<i64>>,
+        /// `KmsKeyId` (the schema does not describe it).
         #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
         pub kms_key_id: Option<crate::Expr>,
+        /// `Type` (the schema does not describe it).
+        ///
         /// Allowed values: `CUSTOMER_MANAGED_KMS_KEY`, `AWS_OWNED_KEY`.
         #[serde(rename = "Type")]
         pub r#type: crate::Expr,
     }
 
+    /// `LogDestination` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct LogDestination {
+        /// `CloudWatchLogsLogGroup` (the schema does not describe it).
         #[serde(
             rename = "CloudWatchLogsLogGroup",
             skip_serializing_if = "Option::is_none"
@@ -96,44 +117,58 @@ pub mod state_machine {
         pub cloud_watch_logs_log_group: Option<CloudWatchLogsLogGroup>,
     }
 
+    /// `LoggingConfiguration` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct LoggingConfiguration {
+        /// `Destinations` (the schema does not describe it).
         #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
         pub destinations: Option<Vec<LogDestination>>,
+        /// `IncludeExecutionData` (the schema does not describe it).
         #[serde(
             rename = "IncludeExecutionData",
             skip_serializing_if = "Option::is_none"
         )]
         pub include_execution_data: Option<crate::Value<bool>>,
+        /// `Level` (the schema does not describe it).
+        ///
         /// Allowed values: `ALL`, `ERROR`, `FATAL`, `OFF`.
         #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
         pub level: Option<crate::Expr>,
     }
 
+    /// `S3Location` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct S3Location {
+        /// `Bucket` (the schema does not describe it).
         #[serde(rename = "Bucket")]
         pub bucket: crate::Expr,
+        /// `Key` (the schema does not describe it).
         #[serde(rename = "Key")]
         pub key: crate::Expr,
+        /// `Version` (the schema does not describe it).
         #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
         pub version: Option<crate::Expr>,
     }
 
+    /// `TagsEntry` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         #[serde(rename = "Key")]
         pub key: crate::Expr,
+        /// `Value` (the schema does not describe it).
         #[serde(rename = "Value")]
         pub value: crate::Expr,
     }
 
+    /// `TracingConfiguration` (the schema does not describe it).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct TracingConfiguration {
+        /// `Enabled` (the schema does not describe it).
         #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
         pub enabled: Option<crate::Value<bool>>,
     }

@@ -19,12 +19,12 @@ const MAX_TEMPLATE_BODY: usize = 51_200;
 
 /// The default stack name of a suite: `vigil-<suite>`, `_` turned into `-`
 /// (stack names allow letters, digits and `-`).
-pub fn default_stack_name(suite: &Suite) -> String {
+pub(crate) fn default_stack_name(suite: &Suite) -> String {
     format!("vigil-{}", suite.suite.as_str().replace('_', "-"))
 }
 
 /// Synthesizes and writes `<out>/template.json` and `<out>/<suite>.asl.json`.
-pub fn write_stack(
+pub(crate) fn write_stack(
     suite: &ValidSuite,
     params: &[String],
     out: &Path,
@@ -49,7 +49,7 @@ pub fn write_stack(
 }
 
 /// What `vigil deploy` was asked.
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     pub suite: PathBuf,
     pub stack: Option<String>,
     pub app_stack: Option<String>,
@@ -67,7 +67,7 @@ async fn sdk() -> aws_config::SdkConfig {
         .await
 }
 
-pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let Some(suite) = super::load_valid(&args.suite, &args.params)? else {
         return Ok(ExitCode::from(2));
     };
@@ -208,7 +208,7 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The state machine ARN of a deployed vigil stack.
-pub fn state_machine_of(stack: &str) -> anyhow::Result<String> {
+pub(crate) fn state_machine_of(stack: &str) -> anyhow::Result<String> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let sdk = sdk().await;
@@ -220,7 +220,7 @@ pub fn state_machine_of(stack: &str) -> anyhow::Result<String> {
     })
 }
 
-pub fn destroy(
+pub(crate) fn destroy(
     stack: &str,
     bootstrap_stack: &str,
     keep_bootstrap: bool,
@@ -270,4 +270,4 @@ pub fn destroy(
 }
 
 /// The default bootstrap stack name (for clap).
-pub const DEFAULT_BOOTSTRAP: &str = BOOTSTRAP_STACK;
+pub(crate) const DEFAULT_BOOTSTRAP: &str = BOOTSTRAP_STACK;

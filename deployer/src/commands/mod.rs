@@ -1,6 +1,6 @@
 //! The subcommands.
 
-pub mod deploy;
+pub(crate) mod deploy;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -68,7 +68,7 @@ fn print_problems(path: &Path, mut problems: Vec<SuiteError>) {
 /// Everything `synth` checks, without writing anything: the suite, then
 /// the stack built in memory (parameter bindings, IAM for every call), so
 /// a suite that validates also synthesizes.
-pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn validate(path: &Path) -> anyhow::Result<ExitCode> {
     let Some(suite) = load_valid(path, &[])? else {
         return Ok(ExitCode::from(2));
     };
@@ -97,7 +97,7 @@ pub fn validate(path: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn synth(
+pub(crate) fn synth(
     path: &Path,
     out: &Path,
     params: &[String],
@@ -135,7 +135,7 @@ pub fn synth(
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn destroy(
+pub(crate) fn destroy(
     stack: Option<String>,
     suite: Option<&Path>,
     bootstrap_stack: &str,
@@ -228,7 +228,7 @@ impl vigil_matchers::template::TemplateValues for WithValues {
     }
 }
 
-pub fn match_files(
+pub(crate) fn match_files(
     pattern: &Path,
     actual: &Path,
     with: &[String],
@@ -315,7 +315,7 @@ fn current_commit() -> Option<String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn run(
+pub(crate) fn run(
     state_machine_arn: Option<String>,
     stack: Option<&str>,
     suite_path: &Path,
@@ -405,7 +405,7 @@ pub fn run(
     }
 }
 
-pub fn report(
+pub(crate) fn report(
     arn: &str,
     suite: Option<&Path>,
     json: Option<&Path>,
@@ -494,7 +494,7 @@ fn only_scenarios(suite: Suite, names: &[String]) -> anyhow::Result<Suite> {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn local(
+pub(crate) fn local(
     path: &Path,
     params: &[String],
     scenarios: &[String],

@@ -203,7 +203,7 @@ fn decode_base64(text: &str) -> Vec<u8> {
 }
 
 /// Every secret of a run, named, each value once.
-pub fn secrets(dump: &Path) -> Vec<(String, String)> {
+pub(crate) fn secrets(dump: &Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let recorded = recorded_credentials(dump);
     let moto = sent_to_moto(dump);
@@ -267,7 +267,7 @@ pub fn secrets(dump: &Path) -> Vec<(String, String)> {
 }
 
 /// What one run left to scan.
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     /// What the run was, for the table.
     pub label: &'a str,
     /// Its exit status.
@@ -386,7 +386,7 @@ fn hits<'a>(text: &str, needles: &'a [Needle]) -> Vec<(&'a Needle, usize)> {
 
 /// Scans a run's sources for every form of every secret, prints what was
 /// read, and fails on any hit.
-pub fn scan(run: &Run<'_>, deployed: bool) {
+pub(crate) fn scan(run: &Run<'_>, deployed: bool) {
     let dump = run.dump();
     let secrets = secrets(&dump);
     let needles: Vec<Needle> = secrets.iter().flat_map(|(s, v)| forms(s, v)).collect();
