@@ -19,20 +19,44 @@ pub fn service(name: &str) -> Option<&'static ServiceActions> {
         .map(|i| &SERVICES[i])
 }
 
+/// Why an operation has no IAM action vigil can derive.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoAction {
+    /// The service is not one vigil can call.
+    #[error(
+        "`{service}` is not an AWS service vigil can call (an awsJson service with IAM \
+         actions); check the name against the AWS CLI's (`dynamodb`, `stepfunctions`, ...)"
+    )]
+    UnknownService {
+        /// The name as written.
+        service: String,
+    },
+    /// IAM has no action of that name: the operation is authorised
+    /// through others.
+    #[error(
+        "IAM has no action `{prefix}:{operation}`; if `{operation}` is right, the operation is \
+         authorised through other actions: add them under `permissions`"
+    )]
+    NoSuchAction {
+        /// The service's IAM prefix (`states` for `stepfunctions`).
+        prefix: String,
+        /// The operation as written.
+        operation: String,
+    },
+}
+
 /// The action of `service` `operation`, or why there is none.
-pub fn action_of(service_name: &str, operation: &str) -> Result<OperationAction, String> {
+pub fn action_of(service_name: &str, operation: &str) -> Result<OperationAction, NoAction> {
     let Some(s) = service(service_name) else {
-        return Err(format!(
-            "`{service_name}` is not an AWS service vigil can call (an awsJson service with IAM \
-             actions); check the name against the AWS CLI's (`dynamodb`, `stepfunctions`, ...)"
-        ));
+        return Err(NoAction::UnknownService {
+            service: service_name.to_owned(),
+        });
     };
     let Ok(i) = s.operations.binary_search(&operation) else {
-        return Err(format!(
-            "IAM has no action `{}:{operation}`; if `{operation}` is right, the operation is \
-             authorised through other actions: add them under `permissions`",
-            s.prefix
-        ));
+        return Err(NoAction::NoSuchAction {
+            prefix: s.prefix.to_owned(),
+            operation: operation.to_owned(),
+        });
     };
     Ok(OperationAction {
         action: format!("{}:{}", s.prefix, s.operations[i]),
@@ -85,12 +109,14 @@ mod tests {
 
     #[test]
     fn operations_without_an_action_are_explained() {
-        let e = action_of("dynamodb", "TransactWriteItems").unwrap_err();
+        let e = action_of("dynamodb", "TransactWriteItems")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("IAM has no action `dynamodb:TransactWriteItems`"),
             "{e}"
         );
-        let e = action_of("s3", "GetObject").unwrap_err();
+        let e = action_of("s3", "GetObject").unwrap_err().to_string();
         assert!(e.contains("not an AWS service vigil can call"), "{e}");
     }
 }

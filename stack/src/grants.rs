@@ -10,6 +10,7 @@ use crate::SynthError;
 use crate::bindings::Bindings;
 use crate::narrow::{self, Derived};
 use crate::resource_arn::ResourceArn;
+use crate::underivable::Underivable;
 
 /// Actions granted on resources, merged over all steps: one entry per
 /// action, its resources sorted and deduplicated (`*` absorbs the rest).
@@ -67,7 +68,7 @@ pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> 
     for (scenario, sc) in &suite.scenarios {
         for (i, step) in sc.steps.iter().enumerate() {
             let path = format!("scenarios.{scenario}.steps[{i}].call");
-            let derived: Result<Derived, String> = match &step.call {
+            let derived: Result<Derived, Underivable> = match &step.call {
                 Call::Aws {
                     service,
                     operation,
@@ -97,7 +98,7 @@ pub fn derive(suite: &Suite, bindings: &Bindings) -> Result<Grants, SynthError> 
                         Call::Lambda { .. } => false,
                     };
                     if !covered {
-                        problems.push(SuiteError::at(path.clone(), e));
+                        problems.push(SuiteError::at(path.clone(), e.to_string()));
                     }
                 }
             }

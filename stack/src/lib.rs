@@ -20,6 +20,7 @@ pub mod sizing;
 pub mod skeleton;
 pub mod sub_text;
 pub mod template;
+pub mod underivable;
 
 pub use bindings::{Binding, Bindings};
 pub use grants::Grants;

@@ -13,6 +13,7 @@ use vigil_protocol::{HttpAuth, HttpCall};
 use crate::bindings::Bindings;
 use crate::resource_arn::ResourceArn;
 use crate::sub_text::{HERE, SubText};
+use crate::underivable::Underivable;
 use vigil_aws_model::actions::action_of;
 
 /// One action on one resource that a call needs.
@@ -81,7 +82,7 @@ pub fn aws_call(
     operation: &str,
     params: &Value,
     b: &Bindings,
-) -> Result<Derived, String> {
+) -> Result<Derived, Underivable> {
     let mut d = Derived::default();
     if service == "dynamodb"
         && let Some(done) = dynamodb_multi(operation, params, b, &mut d)
@@ -186,16 +187,15 @@ fn dynamodb_multi(
     params: &Value,
     b: &Bindings,
     d: &mut Derived,
-) -> Option<Result<(), String>> {
+) -> Option<Result<(), Underivable>> {
     let table =
         |name: Option<&Value>| named(b.render_value(name), |n| regional("dynamodb", "table/", n));
     match operation {
         "TransactGetItems" | "TransactWriteItems" => {
             let Some(items) = params.get("TransactItems").and_then(Value::as_array) else {
-                return Some(Err(format!(
-                    "`{operation}` without a `TransactItems` list: vigil cannot tell which tables \
-                     it touches"
-                )));
+                return Some(Err(Underivable::NoTransactItems {
+                    operation: operation.to_owned(),
+                }));
             };
             for item in items {
                 let Some((kind, body)) = item.as_object().and_then(|o| o.iter().next()) else {
@@ -208,9 +208,10 @@ fn dynamodb_multi(
                     "Delete" => "dynamodb:DeleteItem",
                     "ConditionCheck" => "dynamodb:ConditionCheckItem",
                     other => {
-                        return Some(Err(format!(
-                            "`{operation}` item kind `{other}` is not one vigil knows"
-                        )));
+                        return Some(Err(Underivable::UnknownTransactItem {
+                            operation: operation.to_owned(),
+                            kind: other.to_owned(),
+                        }));
                     }
                 };
                 d.need(action, table(body.get("TableName")));
@@ -219,9 +220,9 @@ fn dynamodb_multi(
         }
         "BatchGetItem" | "BatchWriteItem" => {
             let Some(items) = params.get("RequestItems").and_then(Value::as_object) else {
-                return Some(Err(format!(
-                    "`{operation}` without `RequestItems`: vigil cannot tell which tables it touches"
-                )));
+                return Some(Err(Underivable::NoRequestItems {
+                    operation: operation.to_owned(),
+                }));
             };
             for name in items.keys() {
                 d.need(
@@ -288,7 +289,7 @@ pub fn lambda_call(function: &str, b: &Bindings) -> Derived {
 }
 
 /// An HTTP step: what its authentication needs.
-pub fn http_call(call: &HttpCall, b: &Bindings) -> Result<Derived, String> {
+pub fn http_call(call: &HttpCall, b: &Bindings) -> Result<Derived, Underivable> {
     let mut d = Derived::default();
     match &call.auth {
         None | Some(HttpAuth::Bearer { .. }) => {}
@@ -311,22 +312,17 @@ pub fn http_call(call: &HttpCall, b: &Bindings) -> Result<Derived, String> {
             match execute_api_arn(&url, &call.method) {
                 Some(arn) => d.need("execute-api:Invoke", arn),
                 None => {
-                    return Err(format!(
-                        "cannot derive the API's ARN from `{}`; add a permission with action \
-                         `execute-api:Invoke` and resource \
-                         `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>`",
-                        call.url
-                    ));
+                    return Err(Underivable::ApiArn {
+                        url: call.url.clone(),
+                    });
                 }
             }
         }
         Some(HttpAuth::Sigv4 { service }) => {
-            return Err(format!(
-                "cannot derive the IAM action for a SigV4 `{service}` call to `{}`; add a \
-                 permission (e.g. `lambda:InvokeFunctionUrl` on the function's ARN for a \
-                 function URL)",
-                call.url
-            ));
+            return Err(Underivable::SigV4Service {
+                service: service.clone(),
+                url: call.url.clone(),
+            });
         }
     }
     Ok(d)
@@ -515,7 +511,7 @@ mod tests {
             "auth": {"kind": "sigv4"}
         }))
         .unwrap();
-        let e = http_call(&call, &b).unwrap_err();
+        let e = http_call(&call, &b).unwrap_err().to_string();
         assert!(
             e.contains("add a permission with action `execute-api:Invoke`"),
             "{e}"
