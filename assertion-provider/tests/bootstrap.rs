@@ -13,8 +13,9 @@ use support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
     let zip = bootstrap_zip();
-    let unpacked = std::env::temp_dir().join(format!("vigil-bootstrap-{}", std::process::id()));
-    let binary = unpack_bootstrap(&zip, &unpacked);
+    let unpacked =
+        ScratchDir(std::env::temp_dir().join(format!("vigil-bootstrap-{}", std::process::id())));
+    let binary = unpack_bootstrap(&zip, &unpacked.0);
     eprintln!(
         "bootstrap: {} bytes, zip: {} bytes",
         std::fs::metadata(&binary).unwrap().len(),
@@ -88,7 +89,6 @@ async fn release_bootstrap_answers_through_the_lambda_invoke_api() {
         fail["report"]["outcome"]["report"]["mismatches"][0]["path"],
         json!("$['status']['S']")
     );
-    std::fs::remove_dir_all(unpacked).ok();
 }
 
 /// A server that dies before it listens is tried again on new ports, and

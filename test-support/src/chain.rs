@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::lambda::{bootstrap_command, bootstrap_zip, start_watch, unpack_bootstrap};
 use crate::moto::{start_launcher, venv};
-use crate::processes::Guard;
+use crate::processes::{Guard, ScratchDir};
 
 /// The repository's root.
 pub fn root() -> PathBuf {
@@ -22,7 +22,7 @@ pub struct Chain {
     /// The Lambda proxy in front of moto (its fault counts).
     pub proxy: String,
     _parts: Vec<Guard>,
-    _dir: PathBuf,
+    _dir: ScratchDir,
 }
 
 /// A chain whose provider gets `extra_env`.
@@ -76,7 +76,7 @@ pub async fn start_chain_with(extra_env: &[(&str, &str)], moto_env: &[(&str, &st
         moto: moto_url,
         proxy: proxy_url,
         _parts: vec![bs, moto, watch],
-        _dir: dir,
+        _dir: ScratchDir(dir),
     }
 }
 

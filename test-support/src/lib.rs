@@ -18,6 +18,6 @@ pub use moto::{
     Moto, aws, bucket_versioning, create_tasks_table, sdk_config, start_launcher, tasks_on_moto,
     venv,
 };
-pub use processes::{Guard, free_port, start_announcing, start_listening};
+pub use processes::{Guard, ScratchDir, free_port, start_announcing, start_listening};
 pub use provider::{aws_client, http_client, provider, request, test_credentials};
 pub use stub::{Reply, Seen, Stub, read_request};

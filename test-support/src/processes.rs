@@ -14,6 +14,18 @@ pub fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// A directory a test made, removed with everything in it when dropped.
+/// Declare it after the guards of processes that use it: fields drop in
+/// order, so the processes stop first.
+#[derive(Debug)]
+pub struct ScratchDir(pub std::path::PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Kills a child process when the test ends, however it ends.
 #[derive(Debug)]
 pub struct Guard(pub Child);
