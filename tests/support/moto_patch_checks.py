@@ -97,10 +97,10 @@ def cfn_updates():
         description = type(e).__name__
     vpc = lambda cidr: {"V": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}}}  # noqa: E731
     cfn.create_change_set(StackName="vpc", ChangeSetName="c1", ChangeSetType="CREATE",
-                          TemplateBody=json.dumps({"Resources": vpc("10.0.0.0/16")}))
+                          TemplateBody=json.dumps({"Resources": vpc("10.1.0.0/16")}))
     cfn.execute_change_set(ChangeSetName="c1", StackName="vpc")
     cfn.create_change_set(StackName="vpc", ChangeSetName="c2", ChangeSetType="UPDATE",
-                          TemplateBody=json.dumps({"Resources": vpc("10.1.0.0/16")}))
+                          TemplateBody=json.dumps({"Resources": vpc("10.2.0.0/16")}))
     cfn.execute_change_set(ChangeSetName="c2", StackName="vpc")
     events = cfn.describe_stack_events(StackName="vpc")["StackEvents"]
     failed = [e.get("ResourceStatusReason", "") for e in events if e["ResourceStatus"] == "UPDATE_FAILED"]
