@@ -122,6 +122,15 @@ pub(crate) fn resolve_with_outputs(
     Ok(out)
 }
 
+/// The process environment for synth, as text: variables whose name or
+/// value is not UTF-8 are left out (`std::env::vars` would panic on them;
+/// `std::env::var` reads them as unset, and so does this).
+pub(crate) fn environment() -> std::collections::BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

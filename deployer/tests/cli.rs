@@ -213,6 +213,29 @@ fn local_runs_scenarios_and_reports_like_the_state_machine() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// A variable in the environment that is not UTF-8 (any byte string is a
+/// valid Unix environment) is not a reason to panic: synth used to read
+/// the environment with `std::env::vars`, which does.
+#[test]
+fn an_environment_that_is_not_utf8_is_no_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = vigil()
+        .arg("validate")
+        .arg(root().join("examples/smoke.yaml"))
+        .env(
+            "VIGIL_TEST_NOT_UTF8",
+            std::ffi::OsStr::from_bytes(b"\xff\xfe"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn validate_synth_and_match_exit_codes() {
     let ok = vigil()

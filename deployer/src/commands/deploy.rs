@@ -31,7 +31,7 @@ pub(crate) fn write_stack(
 ) -> anyhow::Result<Synthesized> {
     let options = SynthOptions {
         params: crate::params::given(suite, params)?,
-        environment: std::env::vars().collect(),
+        environment: crate::params::environment(),
     };
     let synth = synthesize(suite, &options)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

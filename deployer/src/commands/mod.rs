@@ -74,7 +74,7 @@ pub(crate) fn validate(path: &Path) -> anyhow::Result<ExitCode> {
     };
     let options = vigil_stack::SynthOptions {
         params: Default::default(),
-        environment: std::env::vars().collect(),
+        environment: crate::params::environment(),
     };
     if let Err(e) = vigil_stack::synthesize(&suite, &options) {
         let mut problems = e.problems();
